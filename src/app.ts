@@ -1,0 +1,59 @@
+/** The Express application without listening: tests drive it directly, main.ts serves it. */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Config } from './config/config.js';
+import { AppError, toAppError } from './errors/app-error.js';
+import { sendProblem } from './http/problem.js';
+import { rateLimitMiddleware } from './http/middleware/rate-limit.js';
+import { convertRouter } from './http/routes/convert.js';
+import { healthRouter, type Lifecycle } from './http/routes/health.js';
+import type { Logger } from './observability/logger.js';
+import { httpDuration } from './observability/metrics.js';
+import type { Converter } from './queue/converter.js';
+
+export interface AppDeps {
+  config: Config;
+  converter: Converter;
+  logger: Logger;
+  lifecycle?: Lifecycle;
+}
+
+export function buildApp({ config, converter, logger, lifecycle = { shuttingDown: false } }: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind nginx the client address is the one the proxy saw; trust exactly the configured hops.
+  app.set('trust proxy', config.TRUST_PROXY_HOPS);
+  app.use(helmet());
+
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = req.route?.path ? String(req.route.path) : res.statusCode === 404 ? 'unmatched' : req.path;
+      httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
+    });
+    next();
+  });
+
+  app.use(healthRouter(converter, lifecycle));
+  app.use('/api/convert', (req, res, next) => {
+    if (lifecycle.shuttingDown && req.method === 'POST') {
+      return next(new AppError('SHUTTING_DOWN', 'The service is shutting down and takes no new work; retry on another instance.', { retryAfterSeconds: 5 }));
+    }
+    next();
+  });
+  app.post('/api/convert', rateLimitMiddleware(config.RATE_LIMIT_PER_MINUTE));
+  app.use(convertRouter(config, converter));
+
+  app.use((req) => {
+    throw new AppError('NOT_FOUND', `There is nothing at ${req.method} ${req.path.slice(0, 100)}.`);
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const error = toAppError(err);
+    if (error.status >= 500) logger.error({ err: error.cause ?? err, path: req.path, code: error.code }, 'request failed');
+    else logger.debug({ path: req.path, code: error.code }, 'request refused');
+    sendProblem(res, error);
+  });
+
+  return app;
+}

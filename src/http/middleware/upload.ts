@@ -1,0 +1,102 @@
+/**
+ * Reads the upload: multipart field `image`, or the raw body when Content-Type is image/* (or
+ * application/octet-stream). Every limit is explicit; an oversized body is cut off, not buffered.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import multer from 'multer';
+import { AppError } from '../../errors/app-error.js';
+
+export interface Upload {
+  bytes: Buffer;
+  /** Form fields (multipart only), merged with the query string by the route. */
+  fields: Record<string, unknown>;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    upload?: Upload;
+  }
+}
+
+/** Multipart framing around one file: boundaries, part headers and a few option fields. */
+const MULTIPART_OVERHEAD = 64 * 1024;
+const MAX_FIELDS = 20;
+
+const tooLarge = (limit: number) =>
+  new AppError('UPLOAD_TOO_LARGE', `The upload is larger than the ${(limit / 1024 / 1024).toFixed(1)} MB limit.`);
+
+function multerError(err: unknown, limit: number): AppError {
+  if (err instanceof multer.MulterError) {
+    switch (err.code) {
+      case 'LIMIT_FILE_SIZE':
+        return tooLarge(limit);
+      case 'LIMIT_UNEXPECTED_FILE':
+      case 'LIMIT_FILE_COUNT':
+        return new AppError('INVALID_MULTIPART', 'Send exactly one file, in the form field named "image".');
+      case 'LIMIT_FIELD_COUNT':
+      case 'LIMIT_PART_COUNT':
+        return new AppError('INVALID_MULTIPART', `The form has too many fields; at most ${MAX_FIELDS} option fields are accepted.`);
+      case 'LIMIT_FIELD_VALUE':
+      case 'LIMIT_FIELD_KEY':
+        return new AppError('INVALID_MULTIPART', 'A form field is too long; option values are short words and numbers.');
+      default:
+        return new AppError('INVALID_MULTIPART', `The multipart form could not be read (${err.code}).`);
+    }
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError('INVALID_MULTIPART', `The multipart form could not be read: ${message.replace(/^Multipart:\s*/, '')}.`);
+}
+
+export function uploadMiddleware(maxBytes: number): RequestHandler {
+  const form = multer({
+    storage: multer.memoryStorage(),
+    limits: {
+      fileSize: maxBytes,
+      files: 1,
+      fields: MAX_FIELDS,
+      parts: MAX_FIELDS + 1,
+      fieldNameSize: 64,
+      fieldSize: 1024,
+      headerPairs: 50,
+    },
+  }).single('image');
+  const raw = express.raw({ type: () => true, limit: maxBytes });
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD) return next(tooLarge(maxBytes));
+    const type = (req.headers['content-type'] ?? '').toLowerCase();
+
+    if (type.startsWith('multipart/form-data')) {
+      return form(req, res, (err?: unknown) => {
+        if (err) return next(multerError(err, maxBytes));
+        if (!req.file) return next(new AppError('MISSING_IMAGE', 'The form has no file in the field named "image".'));
+        req.upload = { bytes: req.file.buffer, fields: { ...(req.body as Record<string, unknown>) } };
+        next();
+      });
+    }
+    if (type.startsWith('image/') || type.startsWith('application/octet-stream')) {
+      return raw(req, res, (err?: unknown) => {
+        if (err) {
+          const status = (err as { status?: number }).status;
+          if (status === 413) return next(tooLarge(maxBytes));
+          return next(new AppError('INVALID_MULTIPART', 'The request body could not be read completely.', { cause: err }));
+        }
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        req.upload = { bytes: body, fields: {} };
+        next();
+      });
+    }
+    if (type === '' || type.startsWith('application/json') || type.startsWith('application/x-www-form-urlencoded')) {
+      return next(
+        new AppError('MISSING_IMAGE', 'No image found: send it as multipart form field "image", or as the raw body with an image/* Content-Type.'),
+      );
+    }
+    next(
+      new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `A ${type.split(';')[0]} body is not accepted; send multipart/form-data with field "image", or an image/* body.`,
+      ),
+    );
+  };
+}

@@ -1,0 +1,25 @@
+/** RFC 9457 problem+json answers, built only from the error catalog. */
+import type { Response } from 'express';
+import { AppError } from '../errors/app-error.js';
+import { rejected } from '../observability/metrics.js';
+
+export function sendProblem(res: Response, error: AppError, instance?: string): void {
+  if (res.headersSent) return;
+  if (error.status < 500) rejected.inc({ code: error.code });
+  if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  if (error.code === 'UPLOAD_TOO_LARGE') {
+    // The rest of an oversized body is not worth reading: close the connection after answering.
+    res.setHeader('Connection', 'close');
+  }
+  res
+    .status(error.status)
+    .type('application/problem+json')
+    .json({
+      type: `https://svg-ai.dev/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
+      title: error.title,
+      status: error.status,
+      detail: error.detail,
+      code: error.code,
+      ...(instance ? { instance } : {}),
+    });
+}

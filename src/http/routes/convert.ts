@@ -1,0 +1,69 @@
+/** POST /api/convert: one image in, one scored SVG out (or problem+json). */
+import { Router, type Request, type Response } from 'express';
+import type { Config } from '../../config/config.js';
+import { AppError } from '../../errors/app-error.js';
+import { limitsFromConfig } from '../../pipeline/limits.js';
+import { parseOptions } from '../../pipeline/options.js';
+import { admit } from '../../pipeline/stages.js';
+import type { Converter, ConvertOutcome } from '../../queue/converter.js';
+import { uploadMiddleware } from '../middleware/upload.js';
+
+/** Options come from the query string and, for multipart, form fields; a key given twice is refused. */
+export function mergeOptionSources(query: Record<string, unknown>, fields: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...query };
+  for (const [key, value] of Object.entries(fields)) {
+    if (key in merged) throw new AppError('INVALID_OPTIONS', `Expected ${key} once but received it in both the query string and the form.`);
+    merged[key] = value;
+  }
+  return merged;
+}
+
+export function wantsJson(req: Request): boolean {
+  return req.accepts(['image/svg+xml', 'application/json']) === 'application/json' && !!req.headers.accept?.includes('json');
+}
+
+export function sendConversion(req: Request, res: Response, outcome: ConvertOutcome, startedAt: number): void {
+  const { result, cache } = outcome;
+  const durationMs = Math.round(performance.now() - startedAt);
+  res.setHeader('X-SVG-AI-Tier', String(result.tier));
+  res.setHeader('X-SVG-AI-Engine', result.engine);
+  res.setHeader('X-SVG-AI-SSIM', result.ssim.toFixed(4));
+  res.setHeader('X-SVG-AI-Duration-Ms', String(durationMs));
+  res.setHeader('X-SVG-AI-Cache', cache);
+  res.setHeader('Vary', 'Accept');
+  if (wantsJson(req)) {
+    res.json({ ...result, cache, durationMs, traceMs: result.durationMs });
+    return;
+  }
+  // An SVG is a document a browser could render: forbid it from running or loading anything.
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+  res.type('image/svg+xml').send(result.svg);
+}
+
+export function convertRouter(config: Config, converter: Converter): Router {
+  const router = Router();
+  const limits = limitsFromConfig(config);
+
+  router.post('/api/convert', uploadMiddleware(config.MAX_UPLOAD_BYTES), async (req, res) => {
+    const startedAt = performance.now();
+    const upload = req.upload!;
+    const options = parseOptions(mergeOptionSources(req.query as Record<string, unknown>, upload.fields));
+    // Refuse what the header already condemns before it takes a place in the queue.
+    await admit(upload.bytes, options, limits);
+
+    // The caller going away stops the work (unless another caller waits for the same result).
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const outcome = await converter.convert(upload.bytes, options, gone.signal);
+    sendConversion(req, res, outcome, startedAt);
+  });
+
+  router.all('/api/convert', (_req, res) => {
+    res.setHeader('Allow', 'POST');
+    throw new AppError('METHOD_NOT_ALLOWED', 'Use POST to send an image to /api/convert.');
+  });
+
+  return router;
+}

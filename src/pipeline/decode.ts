@@ -1,0 +1,59 @@
+/**
+ * Pixels from bytes: first frame only, EXIF orientation applied, sRGB, straight 8-bit RGBA.
+ * Transparency is kept; flattening is the scorer's business, not the decoder's.
+ */
+import sharp from 'sharp';
+import { AppError } from '../errors/app-error.js';
+import type { RgbaImage } from '../engines/engine.js';
+import type { ImageLimits } from './limits.js';
+import type { ProbeResult } from './probe.js';
+
+export interface DecodedImage extends RgbaImage {
+  /** True when at least one pixel is not fully opaque. */
+  readonly hasTransparency: boolean;
+}
+
+async function toRgba(bytes: Uint8Array, limits: ImageLimits, ignoreIcc: boolean) {
+  return sharp(bytes, {
+    // 'error' and not 'warning': harmless warnings (trailing bytes after IEND/EOI, odd metadata)
+    // must not refuse a good image; truncation and corrupt data are errors and still refuse it.
+    failOn: 'error',
+    limitInputPixels: limits.maxPixels,
+    pages: 1,
+    page: 0,
+    autoOrient: true,
+    ignoreIcc,
+  })
+    .toColourspace('srgb')
+    .ensureAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+}
+
+export async function decodeImage(bytes: Uint8Array, probe: ProbeResult, limits: ImageLimits): Promise<DecodedImage> {
+  let out: Awaited<ReturnType<typeof toRgba>>;
+  try {
+    out = await toRgba(bytes, limits, false);
+  } catch (first) {
+    // A broken embedded ICC profile is metadata, not pixels: decode once more without it.
+    try {
+      out = await toRgba(bytes, limits, true);
+    } catch {
+      throw new AppError('INVALID_IMAGE', `The ${probe.format.toUpperCase()} data is damaged or incomplete and could not be decoded.`, {
+        cause: first,
+      });
+    }
+  }
+  const { data, info } = out;
+  if (info.channels !== 4 || data.length !== info.width * info.height * 4) {
+    throw new AppError('INVALID_IMAGE', 'The image decoded to an unexpected pixel layout.');
+  }
+  let hasTransparency = false;
+  for (let i = 3; i < data.length; i += 4) {
+    if (data[i] !== 255) {
+      hasTransparency = true;
+      break;
+    }
+  }
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), hasTransparency };
+}

@@ -1,0 +1,177 @@
+/**
+ * The conversion as a plain list of named stages. One loop runs them, times each, reports progress
+ * and checks the deadline between them. Adding a stage is one function and one line in STAGES.
+ */
+import sharp from 'sharp';
+import type { RgbaImage } from '../engines/engine.js';
+import { AppError } from '../errors/app-error.js';
+import { strategyFor } from '../tiers/index.js';
+import type { Candidate } from '../tiers/strategy.js';
+import { SEARCH_BUDGET_MS, TIER_TARGETS, type Tier } from '../tiers/thresholds.js';
+import { classify, type Classification } from './classify.js';
+import { decodeImage, type DecodedImage } from './decode.js';
+import { makeEvaluator, scoreSvg, type Evaluator } from './evaluate.js';
+import { guardLimits } from './guard.js';
+import type { ImageLimits } from './limits.js';
+import { optimizeSvg } from './optimize.js';
+import type { ConvertOptions } from './options.js';
+import { probeImage, type ProbeResult } from './probe.js';
+import { sniffFormat, type ImageFormat } from './sniff.js';
+
+export type StageName = 'sniff' | 'probe' | 'guard' | 'decode' | 'classify' | 'trace' | 'optimize' | 'score';
+
+export interface PipelineState {
+  readonly input: Uint8Array;
+  readonly options: ConvertOptions;
+  readonly limits: ImageLimits;
+  readonly startedAt: number;
+  /** Hard limit per tier, in ms from the start. */
+  readonly deadlines: Readonly<Record<Tier, number>>;
+  /** Epoch ms by which the conversion must be done: the longest deadline until the tier is known. */
+  deadline: number;
+  format?: ImageFormat;
+  probe?: ProbeResult;
+  image?: DecodedImage;
+  classification?: Classification;
+  tier?: Tier;
+  evaluator?: Evaluator;
+  candidate?: Candidate;
+  svg?: string;
+  ssim?: number;
+  timings: Partial<Record<StageName, number>>;
+}
+
+export interface Stage {
+  readonly name: StageName;
+  run(state: PipelineState): Promise<void> | void;
+}
+
+const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new Error(`pipeline stage ordering: ${what} is not set`);
+  return value;
+};
+
+/** Share of the remaining time a strategy may spend searching; the rest is kept for scoring and answering. */
+const SEARCH_SHARE = 0.6;
+
+async function resizedTo(source: DecodedImage, maxSide: number): Promise<RgbaImage> {
+  const longer = Math.max(source.width, source.height);
+  if (longer <= maxSide) return source;
+  const scale = maxSide / longer;
+  const width = Math.max(1, Math.round(source.width * scale));
+  const height = Math.max(1, Math.round(source.height * scale));
+  const { data } = await sharp(source.data, { raw: { width: source.width, height: source.height, channels: 4 } })
+    .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+export const sniff: Stage = { name: 'sniff', run: (s) => void (s.format = sniffFormat(s.input)) };
+
+export const probe: Stage = {
+  name: 'probe',
+  run: async (s) => {
+    s.probe = await probeImage(s.input, need(s.format, 'format'));
+  },
+};
+
+export const guard: Stage = { name: 'guard', run: (s) => guardLimits(need(s.probe, 'probe'), s.limits) };
+
+export const decode: Stage = {
+  name: 'decode',
+  run: async (s) => {
+    s.image = await decodeImage(s.input, need(s.probe, 'probe'), s.limits);
+  },
+};
+
+export const classifyStage: Stage = {
+  name: 'classify',
+  run: (s) => {
+    s.classification = classify(need(s.image, 'image'));
+    s.tier = s.options.tier === 'auto' ? s.classification.tier : s.options.tier;
+    s.deadline = s.startedAt + s.deadlines[s.tier];
+  },
+};
+
+export const trace: Stage = {
+  name: 'trace',
+  run: async (s) => {
+    const source = need(s.image, 'image');
+    const tier = need(s.tier, 'tier');
+    const cache = new Map<number, Promise<RgbaImage>>();
+    s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes);
+    const now = Date.now();
+    const budget = s.options.timeBudgetMs ?? SEARCH_BUDGET_MS[tier];
+    s.candidate = await strategyFor(tier).run({
+      source,
+      features: need(s.classification, 'classification').features,
+      engine: s.options.engine,
+      maxColors: s.options.maxColors,
+      target: s.options.quality ?? TIER_TARGETS[tier].ssim,
+      budgetEndsAt: now + Math.min(budget, (s.deadline - now) * SEARCH_SHARE),
+      resized: (maxSide) => {
+        const side = Math.min(maxSide, s.limits.traceMaxSide);
+        let image = cache.get(side);
+        if (!image) cache.set(side, (image = resizedTo(source, side)));
+        return image;
+      },
+      evaluate: (engine, params, image, label) => need(s.evaluator, 'evaluator').evaluate(engine, params, image, label),
+    });
+  },
+};
+
+export const optimize: Stage = {
+  name: 'optimize',
+  run: (s) => {
+    s.svg = optimizeSvg(need(s.candidate, 'candidate').svg);
+  },
+};
+
+export const score: Stage = {
+  name: 'score',
+  run: (s) => {
+    const svg = need(s.svg, 'svg');
+    // The evaluator already measured this exact text when the strategy chose it; anything else is measured now.
+    s.ssim = s.evaluator?.measured.get(svg) ?? scoreSvg(need(s.image, 'image'), svg);
+  },
+};
+
+/** Checks done before a job is queued: cheap, header-only, and they refuse bad input early. */
+export const ADMISSION_STAGES: readonly Stage[] = [sniff, probe, guard];
+
+/** Runs the admission stages on their own; throws the refusal, or returns what the header says. */
+export async function admit(input: Uint8Array, options: ConvertOptions, limits: ImageLimits): Promise<ProbeResult> {
+  const state: PipelineState = {
+    input,
+    options,
+    limits,
+    startedAt: Date.now(),
+    deadlines: { 1: Infinity, 2: Infinity, 3: Infinity },
+    deadline: Infinity,
+    timings: {},
+  };
+  await runStages(state, ADMISSION_STAGES);
+  return need(state.probe, 'probe');
+}
+
+export const STAGES: readonly Stage[] = [sniff, probe, guard, decode, classifyStage, trace, optimize, score];
+
+export type ProgressListener = (stage: StageName, index: number, total: number, state: Readonly<PipelineState>) => void;
+
+export async function runStages(
+  state: PipelineState,
+  stages: readonly Stage[] = STAGES,
+  onProgress?: ProgressListener,
+): Promise<PipelineState> {
+  for (const [index, stage] of stages.entries()) {
+    if (Date.now() > state.deadline) {
+      throw new AppError('TRACE_TIMEOUT', `The conversion ran out of time before the ${stage.name} stage.`);
+    }
+    onProgress?.(stage.name, index, stages.length, state);
+    const started = performance.now();
+    await stage.run(state);
+    state.timings[stage.name] = Math.round((performance.now() - started) * 10) / 10;
+  }
+  return state;
+}

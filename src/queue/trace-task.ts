@@ -1,0 +1,27 @@
+/** The message shapes between the pool and its worker threads. */
+import type { SerializedError } from '../errors/app-error.js';
+import type { ConversionResult } from '../pipeline/convert.js';
+import type { ImageLimits } from '../pipeline/limits.js';
+import type { ConvertOptions } from '../pipeline/options.js';
+import type { StageName } from '../pipeline/stages.js';
+import type { Tier } from '../tiers/thresholds.js';
+import type { MessagePort } from 'node:worker_threads';
+
+export interface TraceTask {
+  input: Uint8Array;
+  options: ConvertOptions;
+  limits: ImageLimits;
+  deadlines: Record<Tier, number>;
+  /** Receives ProgressMessage as each stage starts. */
+  progress?: MessagePort;
+}
+
+export interface ProgressMessage {
+  stage: StageName;
+  index: number;
+  total: number;
+  /** Set once classification has run, so the caller can apply the tier's own deadline. */
+  tier?: Tier;
+}
+
+export type TraceReply = { ok: true; result: ConversionResult } | { ok: false; error: SerializedError };

@@ -1,0 +1,56 @@
+/** Serving: the composition of config, pool, cache and app; timeouts; graceful shutdown. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from './app.js';
+import type { Config } from './config/config.js';
+import type { Lifecycle } from './http/routes/health.js';
+import type { Logger } from './observability/logger.js';
+import type { Converter } from './queue/converter.js';
+import { LocalConverter } from './queue/local-converter.js';
+import { TracePool } from './queue/thread-pool.js';
+import { MemoryResultCache } from './store/result-cache.js';
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  converter: Converter;
+  lifecycle: Lifecycle;
+  /** Stops taking work, lets in-flight requests finish within the grace period, then closes. */
+  shutdown(): Promise<void>;
+}
+
+export function createConverter(config: Config): Converter {
+  return new LocalConverter(new TracePool(config), new MemoryResultCache(config.CACHE_MAX_BYTES, config.CACHE_TTL_SECONDS));
+}
+
+export async function startServer(config: Config, logger: Logger, converter = createConverter(config)): Promise<RunningServer> {
+  const lifecycle: Lifecycle = { shuttingDown: false };
+  const app = buildApp({ config, converter, logger, lifecycle });
+  const server = app.listen(config.PORT, config.HOST);
+  server.headersTimeout = config.HEADERS_TIMEOUT_MS;
+  server.requestTimeout = config.REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, mode: converter.mode, threads: config.WORKER_THREADS }, 'svg-ai listening');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    (closing ??= (async () => {
+      lifecycle.shuttingDown = true;
+      logger.info({ graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.SHUTDOWN_GRACE_MS).unref());
+      if ((await Promise.race([closed, grace])) === 'timeout') {
+        logger.warn('grace period over: closing remaining connections');
+        server.closeAllConnections();
+      }
+      await converter.close();
+      logger.info('stopped');
+    })());
+  return { server, port, converter, lifecycle, shutdown };
+}
