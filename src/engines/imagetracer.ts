@@ -126,6 +126,35 @@ function mulberry32(seed: number): () => number {
 }
 
 const RANDOM_SEED = 0x5eed1e55;
+const ALPHA_THRESHOLD = 128;
+
+/**
+ * imagetracer clusters RGBA with alpha as a fourth channel, so semi-transparent edges and
+ * transparent pixels with leftover RGB produce half-opaque palette entries that paint over
+ * transparent areas. Apply the same policy as the other engines: alpha below the threshold
+ * becomes 0,0,0,0, the rest opaque. The caller's pixels are returned as they are when already clean.
+ */
+function normaliseAlpha(data: Uint8Array): Uint8Array {
+  let clean = true;
+  for (let o = 3; o < data.length; o += 4) {
+    const a = data[o]!;
+    if (a === 255) continue;
+    if (a !== 0 || data[o - 1] !== 0 || data[o - 2] !== 0 || data[o - 3] !== 0) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return data;
+  const out = new Uint8Array(data.length);
+  for (let o = 0; o < data.length; o += 4) {
+    if (data[o + 3]! < ALPHA_THRESHOLD) continue;
+    out[o] = data[o]!;
+    out[o + 1] = data[o + 1]!;
+    out[o + 2] = data[o + 2]!;
+    out[o + 3] = 255;
+  }
+  return out;
+}
 
 function buildOptions(params: ImageTracerParams): ImageTracerOptions {
   const options: ImageTracerOptions = {};
@@ -173,16 +202,17 @@ function normalise(svg: string, width: number, height: number, scale: number): s
  * for the duration of the call. The call is synchronous, so no other code can observe the swap.
  */
 export function traceImageTracer(image: RgbaImage, params: ImageTracerParams): string {
-  const { width, height, data } = image;
+  const { width, height } = image;
   const options = buildOptions(params);
   const scale = typeof options.scale === 'number' && options.scale > 0 ? options.scale : 1;
   options.scale = scale;
   if (width * height === 0) return normalise('<svg></svg>', width, height, 1);
+  const data = normaliseAlpha(image.data);
   const random = Math.random;
   Math.random = mulberry32(RANDOM_SEED);
   let svg: string;
   try {
-    // imagetracer only reads data, so the caller's pixels can be handed over as they are.
+    // imagetracer only reads data (blur writes a new copy), so it never mutates the caller's.
     svg = tracer.imagedataToSVG({ width, height, data }, options);
   } finally {
     Math.random = random;

@@ -8,8 +8,10 @@ export function sendProblem(res: Response, error: AppError, instance?: string): 
   if (error.status < 500) rejected.inc({ code: error.code });
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   if (error.code === 'UPLOAD_TOO_LARGE') {
-    // The rest of an oversized body is not worth reading: close the connection after answering.
+    // The rest of an oversized body is not worth reading: answer, then close the connection instead
+    // of letting Node drain (read and discard) a body of any length.
     res.setHeader('Connection', 'close');
+    res.once('finish', () => res.req.socket?.destroy());
   }
   res
     .status(error.status)

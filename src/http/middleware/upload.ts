@@ -2,7 +2,7 @@
  * Reads the upload: multipart field `image`, or the raw body when Content-Type is image/* (or
  * application/octet-stream). Every limit is explicit; an oversized body is cut off, not buffered.
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../../errors/app-error.js';
 
@@ -47,6 +47,43 @@ function multerError(err: unknown, limit: number): AppError {
   return new AppError('INVALID_MULTIPART', `The multipart form could not be read: ${message.replace(/^Multipart:\s*/, '')}.`);
 }
 
+/**
+ * Reads a raw body up to `limit` bytes. Unlike body-parser, which drains an oversized body to its
+ * end before answering, this stops at the first byte over the limit so the 413 goes out at once.
+ */
+function readRawBody(req: Request, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(new AppError('INVALID_MULTIPART', 'The request body could not be read completely.', { cause: err }));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
 export function uploadMiddleware(maxBytes: number): RequestHandler {
   const form = multer({
     storage: multer.memoryStorage(),
@@ -60,7 +97,6 @@ export function uploadMiddleware(maxBytes: number): RequestHandler {
       headerPairs: 50,
     },
   }).single('image');
-  const raw = express.raw({ type: () => true, limit: maxBytes });
 
   return (req: Request, res: Response, next: NextFunction) => {
     const declared = Number(req.headers['content-length']);
@@ -76,16 +112,10 @@ export function uploadMiddleware(maxBytes: number): RequestHandler {
       });
     }
     if (type.startsWith('image/') || type.startsWith('application/octet-stream')) {
-      return raw(req, res, (err?: unknown) => {
-        if (err) {
-          const status = (err as { status?: number }).status;
-          if (status === 413) return next(tooLarge(maxBytes));
-          return next(new AppError('INVALID_MULTIPART', 'The request body could not be read completely.', { cause: err }));
-        }
-        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        req.upload = { bytes: body, fields: {} };
+      return readRawBody(req, maxBytes).then((bytes) => {
+        req.upload = { bytes, fields: {} };
         next();
-      });
+      }, next);
     }
     if (type === '' || type.startsWith('application/json') || type.startsWith('application/x-www-form-urlencoded')) {
       return next(

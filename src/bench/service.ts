@@ -1,0 +1,49 @@
+/** SVG-AI through its HTTP API: a fresh in-process server (cold memory cache), one request at a time. */
+import { pino } from 'pino';
+import type { Config } from '../config/config.js';
+import { startServer, type RunningServer } from '../server.js';
+
+export interface ServiceRun {
+  ssim: number;
+  tier: 1 | 2 | 3;
+  engine: string;
+  bytes: number;
+  targetMet: boolean;
+  /** Client-side wall time of the request, body read included. */
+  ms: number;
+}
+
+export interface BenchService {
+  convert(png: Buffer): Promise<ServiceRun>;
+  shutdown(): Promise<void>;
+}
+
+export async function startBenchService(config: Config): Promise<BenchService> {
+  const running: RunningServer = await startServer(
+    { ...config, PORT: 0, HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: 0 },
+    pino({ level: 'silent' }),
+  );
+  const url = `http://127.0.0.1:${running.port}/api/convert`;
+  return {
+    async convert(png) {
+      const started = performance.now();
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'image/png', Accept: 'application/json' },
+        body: png,
+      });
+      const body = (await res.json()) as Record<string, unknown>;
+      const ms = performance.now() - started;
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${String(body.detail ?? body.title ?? 'no detail')}`);
+      return {
+        ssim: body.ssim as number,
+        tier: body.tier as 1 | 2 | 3,
+        engine: body.engine as string,
+        bytes: body.bytes as number,
+        targetMet: body.targetMet as boolean,
+        ms,
+      };
+    },
+    shutdown: () => running.shutdown(),
+  };
+}
