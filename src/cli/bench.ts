@@ -78,6 +78,9 @@ async function runService(config: Config, images: readonly BenchImage[]): Promis
 }
 
 async function runPeers(images: readonly BenchImage[]): Promise<Measurement[]> {
+  // Warm-up (not counted): potrace's package loads lazily on first use.
+  const warm = await decodePng(await warmUpPng());
+  for (const peer of PEERS) await runPeer(peer, warm);
   const out: Measurement[] = [];
   for (const [i, image] of images.entries()) {
     const source = await decodePng(image.png);
