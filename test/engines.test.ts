@@ -247,6 +247,29 @@ describe('potrace', () => {
     expectColour(r.at(48, 47), [0, 0, 255, 255], 0);
   });
 
+  it('folds anti-aliasing fringes into the colours they blend, but keeps thin distinct lines', async () => {
+    // 4x4 supersampled: red disc on white with a 2.5 px green line, so fringes are pinks and pale greens.
+    const aa = makeImage(96, 96, (x, y) => {
+      const sum = [0, 0, 0];
+      for (let i = 0; i < 4; i++) {
+        for (let j = 0; j < 4; j++) {
+          const X = x + (i + 0.5) / 4;
+          const Y = y + (j + 0.5) / 4;
+          const c = Math.abs(Y - 80.5) < 1.25 ? GREEN : (X - 40) ** 2 + (Y - 40) ** 2 < 30 ** 2 ? RED : WHITE;
+          for (let ch = 0; ch < 3; ch++) sum[ch]! += c[ch]!;
+        }
+      }
+      return [Math.round(sum[0]! / 16), Math.round(sum[1]! / 16), Math.round(sum[2]! / 16), 255];
+    });
+    const params = { ...DEFAULT_POTRACE_PARAMS, maxColors: 10 };
+    const merged = await potraceEngine.trace(aa, params);
+    expect(new Set(fills(merged))).toEqual(new Set([hex(WHITE), hex(RED), hex(GREEN)]));
+    const kept = await potraceEngine.trace(aa, { ...params, edgeColors: 'keep' });
+    expect(new Set(fills(kept)).size).toBeGreaterThan(3);
+    expect(merged.length).toBeLessThan(kept.length);
+    expectColour(render(merged).at(60, 80), GREEN);
+  });
+
   it('fills shapes touching both left and right edges without leaking past the border', async () => {
     const svg = await potraceEngine.trace(windowed, DEFAULT_POTRACE_PARAMS);
     const data = [...svg.matchAll(/ d="([^"]*)"/g)].map((m) => m[1]!).join(' ');

@@ -37,7 +37,7 @@ export interface PotraceParams {
   background: 'drop-largest' | 'keep';
   /**
    * 'merge' (default): colours that only form thin fringes along edges and are a blend of two
-   * solid colours (anti-aliasing) are folded into those colours, each pixel to the nearer one.
+   * other colours (anti-aliasing) are folded into those colours, each pixel to the nearer one.
    * Traced as layers of their own they become hundreds of slivers: on an anti-aliased logo 10-40x
    * the bytes, and a worse picture. 'keep': trace every quantised colour. Ignored with `palette`.
    */
@@ -190,14 +190,14 @@ function borderShare(indices: Uint16Array, width: number, height: number, index:
 
 /** A layer is "solid" when at least this share of its pixels has all 4 neighbours in it. */
 const SOLID_INTERIOR_SHARE = 0.2;
-/** How far (RGB Euclidean) a fringe colour may sit from the blend line of two solid colours. */
+/** How far (RGB Euclidean) a fringe colour may sit from the blend line of two anchor colours. */
 const BLEND_TOLERANCE = 24;
 
 /**
- * Folds anti-aliasing fringes into the solid colours they blend (see PotraceParams.edgeColors).
- * A thin layer (few interior pixels) is merged only if its colour lies near the segment between
- * two solid colours, or near one solid colour; a thin line in a distinct colour stays. Mutates
- * q.indices and q.counts.
+ * Folds anti-aliasing fringes into the colours they blend (see PotraceParams.edgeColors). A thin
+ * layer (few interior pixels) is merged only if its colour lies near the segment between two
+ * anchor colours, or near one; a thin line in a distinct colour is an anchor itself and stays.
+ * Mutates q.indices and q.counts.
  */
 function mergeEdgeColours(q: Quantized, image: RgbaImage): void {
   const { width, height, data } = image;
@@ -228,13 +228,27 @@ function mergeEdgeColours(q: Quantized, image: RgbaImage): void {
     if (counts[c] === 0) continue;
     (c === largest || interior[c]! >= SOLID_INTERIOR_SHARE * counts[c]! ? solid : thin).push(c);
   }
-  if (thin.length === 0 || solid.length === 0) return;
+  if (thin.length === 0) return;
 
-  // A thin colour is merged if it lies near a blend line between two solid colours (or near one).
+  // Anchors are the colours fringes blend between: solid layers, plus thin layers that are not
+  // themselves a blend of two other colours (a 1 px black line in line art is thin, but its grey
+  // fringe should still fold into black and white).
+  const present = [...solid, ...thin];
+  const anchors = [...solid];
+  for (const c of thin) {
+    const others = present.filter((o) => o !== c);
+    const blend = nearestBlend(palette[c]!, palette, others, false).distance <= BLEND_TOLERANCE;
+    const nearSolid = nearestBlend(palette[c]!, palette, solid, true).distance <= BLEND_TOLERANCE;
+    if (!blend && !nearSolid) anchors.push(c);
+  }
+  anchors.sort((x, y) => x - y);
+
+  // A thin non-anchor colour is merged if it lies near a blend line between two anchors (or near one).
   const merge = new Uint8Array(k);
   let any = false;
   for (const c of thin) {
-    if (nearestBlend(palette[c]!, palette, solid).distance <= BLEND_TOLERANCE) {
+    if (anchors.includes(c)) continue;
+    if (nearestBlend(palette[c]!, palette, anchors, true).distance <= BLEND_TOLERANCE) {
       merge[c] = 1;
       any = true;
     }
@@ -242,7 +256,7 @@ function mergeEdgeColours(q: Quantized, image: RgbaImage): void {
   if (!any) return;
 
   const lab = new Float64Array(k * 3);
-  for (const c of solid) {
+  for (const c of anchors) {
     const { r, g, b } = palette[c]!;
     linearRgbToOklabInto(SRGB8_TO_LINEAR[r]!, SRGB8_TO_LINEAR[g]!, SRGB8_TO_LINEAR[b]!, lab, c * 3);
   }
@@ -250,20 +264,32 @@ function mergeEdgeColours(q: Quantized, image: RgbaImage): void {
   const pxLab = [0, 0, 0];
   const dist = (c: number): number =>
     (pxLab[0]! - lab[c * 3]!) ** 2 + (pxLab[1]! - lab[c * 3 + 1]!) ** 2 + (pxLab[2]! - lab[c * 3 + 2]!) ** 2;
+  // Fringe pixels repeat a handful of blend levels; a small direct-mapped cache skips the search.
+  const cacheKey = new Int32Array(1024).fill(-1);
+  const cacheVal = new Uint16Array(1024);
   for (let p = 0, o = 0; p < indices.length; p++, o += 4) {
     const c = indices[p]!;
     if (c === TRANSPARENT || merge[c] === 0) continue;
-    px.r = data[o]!;
-    px.g = data[o + 1]!;
-    px.b = data[o + 2]!;
-    // Each pixel picks its own blend line (one fringe cluster can hold pixels from several
-    // edges), then the nearer end in Oklab: the choice quantising to the solid colours alone
-    // would make. (Splitting at 50% RGB coverage instead measured worse after potrace smoothing.)
-    const { a, b } = nearestBlend(px, palette, solid);
-    let to = a;
-    if (b !== a) {
-      linearRgbToOklabInto(SRGB8_TO_LINEAR[px.r]!, SRGB8_TO_LINEAR[px.g]!, SRGB8_TO_LINEAR[px.b]!, pxLab);
-      if (dist(b) < dist(a)) to = b;
+    const rgb = (data[o]! << 16) | (data[o + 1]! << 8) | data[o + 2]!;
+    const slot = Math.imul(rgb, 0x9e3779b1) >>> 22;
+    let to: number;
+    if (cacheKey[slot] === rgb) {
+      to = cacheVal[slot]!;
+    } else {
+      px.r = data[o]!;
+      px.g = data[o + 1]!;
+      px.b = data[o + 2]!;
+      // Each pixel picks its own blend line (one fringe cluster can hold pixels from several
+      // edges), then the nearer end in Oklab: the choice quantising to the anchors alone would
+      // make. (Splitting at 50% RGB coverage instead measured worse after potrace smoothing.)
+      const { a, b } = nearestBlend(px, palette, anchors, true);
+      to = a;
+      if (b !== a) {
+        linearRgbToOklabInto(SRGB8_TO_LINEAR[px.r]!, SRGB8_TO_LINEAR[px.g]!, SRGB8_TO_LINEAR[px.b]!, pxLab);
+        if (dist(b) < dist(a)) to = b;
+      }
+      cacheKey[slot] = rgb;
+      cacheVal[slot] = to;
     }
     indices[p] = to;
     counts[c]!--;
@@ -272,23 +298,28 @@ function mergeEdgeColours(q: Quantized, image: RgbaImage): void {
 }
 
 /**
- * The blend line closest to C: the segment between two solid colours a and b, or a single solid
- * colour (a === b). Ties keep the earlier candidate, for determinism.
+ * The blend line closest to C among `colours`: the segment between two of them (a, b), or with
+ * `singles`, one of them (a === b). Ties keep the earlier candidate, for determinism.
  */
-function nearestBlend(C: Rgb, palette: readonly Rgb[], solid: readonly number[]): { distance: number; a: number; b: number } {
+function nearestBlend(
+  C: Rgb,
+  palette: readonly Rgb[],
+  colours: readonly number[],
+  singles: boolean,
+): { distance: number; a: number; b: number } {
   let distance = Infinity;
-  let bestA = solid[0]!;
+  let bestA = colours[0] ?? 0;
   let bestB = bestA;
-  for (let i = 0; i < solid.length; i++) {
-    const a = solid[i]!;
+  for (let i = 0; i < colours.length; i++) {
+    const a = colours[i]!;
     const A = palette[a]!;
-    const d = segmentDistance(C, A, A);
+    const d = singles ? segmentDistance(C, A, A) : Infinity;
     if (d < distance) {
       distance = d;
       bestA = bestB = a;
     }
-    for (let j = i + 1; j < solid.length; j++) {
-      const b = solid[j]!;
+    for (let j = i + 1; j < colours.length; j++) {
+      const b = colours[j]!;
       const e = segmentDistance(C, A, palette[b]!);
       if (e < distance) {
         distance = e;
