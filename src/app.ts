@@ -1,10 +1,13 @@
 /** The Express application without listening: tests drive it directly, main.ts serves it. */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from './config/config.js';
 import { AppError, toAppError } from './errors/app-error.js';
 import { sendProblem } from './http/problem.js';
+import { apiKeyMiddleware, parseApiKeys } from './http/middleware/api-keys.js';
 import { rateLimitMiddleware } from './http/middleware/rate-limit.js';
+import { jobsRouter } from './http/routes/jobs.js';
 import { convertRouter } from './http/routes/convert.js';
 import { healthRouter, type Lifecycle } from './http/routes/health.js';
 import type { Logger } from './observability/logger.js';
@@ -16,9 +19,11 @@ export interface AppDeps {
   converter: Converter;
   logger: Logger;
   lifecycle?: Lifecycle;
+  /** Where rate-limit counts live (Redis in production); memory when absent. */
+  rateLimitStore?: Store | undefined;
 }
 
-export function buildApp({ config, converter, logger, lifecycle = { shuttingDown: false } }: AppDeps): express.Express {
+export function buildApp({ config, converter, logger, lifecycle = { shuttingDown: false }, rateLimitStore }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Behind nginx the client address is the one the proxy saw; trust exactly the configured hops.
@@ -41,8 +46,10 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
     }
     next();
   });
-  app.post('/api/convert', rateLimitMiddleware(config.RATE_LIMIT_PER_MINUTE));
+  app.use('/api', apiKeyMiddleware(parseApiKeys(config.API_KEYS)));
+  app.post('/api/convert', rateLimitMiddleware(config.RATE_LIMIT_PER_MINUTE, rateLimitStore));
   app.use(convertRouter(config, converter));
+  app.use(jobsRouter(converter));
 
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is nothing at ${req.method} ${req.path.slice(0, 100)}.`);

@@ -1,12 +1,14 @@
-/** `npm start`: read the configuration, serve, and stop cleanly on SIGTERM/SIGINT. */
-import { ConfigError, loadConfig } from './config/config.js';
-import { createLogger } from './observability/logger.js';
+/** `npm start` / `svg-ai serve` (the API) and `svg-ai worker`: configuration, role, clean stop on SIGTERM/SIGINT. */
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { startServer } from './server.js';
+import { startWorker } from './worker.js';
 
-export async function main(): Promise<void> {
-  let config;
+export type Role = 'api' | 'worker';
+
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -14,11 +16,12 @@ export async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.LOG_LEVEL);
-  const running = await startServer(config, logger);
+}
+
+function stopOnSignals(logger: Logger, shutdown: () => Promise<void>): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      running.shutdown().then(
+      shutdown().then(
         () => process.exit(0),
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
@@ -29,6 +32,17 @@ export async function main(): Promise<void> {
   }
 }
 
+export async function main(role: Role = 'api'): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+  if (role === 'worker' && !config.REDIS_URL) {
+    console.error('svg-ai worker needs REDIS_URL (e.g. redis://127.0.0.1:6379): workers consume the production queue.');
+    process.exit(2);
+  }
+  const running = role === 'api' ? await startServer(config, logger) : await startWorker(config, logger);
+  stopOnSignals(logger, running.shutdown);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await main();
+  await main('api');
 }

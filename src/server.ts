@@ -1,12 +1,14 @@
 /** Serving: the composition of config, pool, cache and app; timeouts; graceful shutdown. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import type { Lifecycle } from './http/routes/health.js';
 import type { Logger } from './observability/logger.js';
 import type { Converter } from './queue/converter.js';
 import { LocalConverter } from './queue/local-converter.js';
+import { RedisConverter } from './queue/redis-converter.js';
 import { TracePool } from './queue/thread-pool.js';
 import { MemoryResultCache } from './store/result-cache.js';
 
@@ -19,13 +21,29 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-export function createConverter(config: Config): Converter {
-  return new LocalConverter(new TracePool(config), new MemoryResultCache(config.CACHE_MAX_BYTES, config.CACHE_TTL_SECONDS));
+/** REDIS_URL selects the mode: BullMQ workers on Redis, or the embedded in-process queue. */
+export function createConverter(config: Config, logger: Logger): Converter {
+  if (config.REDIS_URL) return new RedisConverter(config, logger);
+  return new LocalConverter(
+    new TracePool(config),
+    new MemoryResultCache(config.CACHE_MAX_BYTES, config.CACHE_TTL_SECONDS),
+    config.JOB_TTL_SECONDS,
+  );
 }
 
-export async function startServer(config: Config, logger: Logger, converter = createConverter(config)): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, converter = createConverter(config, logger)): Promise<RunningServer> {
   const lifecycle: Lifecycle = { shuttingDown: false };
-  const app = buildApp({ config, converter, logger, lifecycle });
+  // Redis may be down at start: the API serves anyway (ready fails, conversions get 503) and recovers.
+  if (converter instanceof RedisConverter) await converter.connected(2000);
+  // Rate-limit counts are shared by every API instance through Redis, on the fail-fast client.
+  const rateLimitStore =
+    converter instanceof RedisConverter
+      ? new RedisStore({
+          prefix: `${config.REDIS_PREFIX}:rl:`,
+          sendCommand: (command: string, ...args: string[]) => converter.redis.call(command, ...args) as Promise<RedisReply>,
+        })
+      : undefined;
+  const app = buildApp({ config, converter, logger, lifecycle, rateLimitStore });
   const server = app.listen(config.PORT, config.HOST);
   server.headersTimeout = config.HEADERS_TIMEOUT_MS;
   server.requestTimeout = config.REQUEST_TIMEOUT_MS;

@@ -27,7 +27,15 @@ program
   .description('start the HTTP service (embedded mode unless REDIS_URL is set)')
   .action(async () => {
     const { main } = await import('../main.js');
-    await main();
+    await main('api');
+  });
+
+program
+  .command('worker')
+  .description('consume conversion jobs from Redis (production mode; needs REDIS_URL)')
+  .action(async () => {
+    const { main } = await import('../main.js');
+    await main('worker');
   });
 
 program

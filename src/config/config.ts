@@ -37,6 +37,18 @@ const schema = z.object({
   CACHE_MAX_BYTES: int(256 * 1024 * 1024, 0, 64 * 1024 * 1024 * 1024),
   CACHE_TTL_SECONDS: int(3600, 1, 30 * 24 * 3600),
 
+  // Production mode (REDIS_URL set).
+  WORKER_CONCURRENCY: int(Math.max(1, os.availableParallelism()), 1, 256),
+  WORKER_METRICS_PORT: int(9464, 0, 65535),
+  JOB_ATTEMPTS: int(3, 1, 20),
+  JOB_TTL_SECONDS: int(3600, 10, 30 * 24 * 3600),
+  LOCK_DURATION_MS: int(30000, 1000, 600000),
+  // Comma-separated `id:secret` or `id:secret:perMinute`; secrets at least 16 characters.
+  API_KEYS: z
+    .string()
+    .regex(/^[\w.-]+:[^:,\s]{16,}(:\d+)?(,[\w.-]+:[^:,\s]{16,}(:\d+)?)*$/, 'expected id:secret[:perMinute],... with secrets of 16+ characters')
+    .optional(),
+
   // HTTP.
   RATE_LIMIT_PER_MINUTE: int(120, 0, 1_000_000),
   TRUST_PROXY_HOPS: int(0, 0, 10),

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { engines } from '../engines/index.js';
+import { cacheRequests } from '../observability/metrics.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import { canonicalOptions, type ConvertOptions } from '../pipeline/options.js';
 
@@ -23,6 +24,7 @@ export function conversionKey(input: Uint8Array, options: ConvertOptions): strin
   return `${contentHash(input)}-${variant}`;
 }
 
+/** Lookups count themselves in svgai_cache_requests_total (hit, miss, error). */
 export interface ResultCache {
   get(key: string): Promise<ConversionResult | undefined>;
   set(key: string, value: ConversionResult): Promise<void>;
@@ -39,7 +41,9 @@ export class MemoryResultCache implements ResultCache {
   }
 
   async get(key: string): Promise<ConversionResult | undefined> {
-    return this.lru?.get(key);
+    const found = this.lru?.get(key);
+    cacheRequests.inc({ result: found ? 'hit' : 'miss' });
+    return found;
   }
 
   async set(key: string, value: ConversionResult): Promise<void> {

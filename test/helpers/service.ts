@@ -12,8 +12,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 export function makeService(overrides: Partial<Config> = {}) {
   const config = testConfig(overrides);
-  const converter = createConverter(config);
-  const app = buildApp({ config, converter, logger: createLogger('silent') });
+  const logger = createLogger('silent');
+  const converter = createConverter(config, logger);
+  const app = buildApp({ config, converter, logger });
   return { app, config, converter, close: () => converter.close() };
 }
 

@@ -1,5 +1,11 @@
-/** Per-client request limit on the conversion routes; keyed by the client address Express trusts. */
-import { rateLimit, type Store } from 'express-rate-limit';
+/**
+ * Per-client request limit on the conversion routes. The client is the API key when keys are in
+ * use (each key may have its own limit), else the address Express trusts (TRUST_PROXY_HOPS).
+ * In production the counts live in Redis; if Redis cannot answer, requests are let through
+ * (fail open): the queue's admission control and nginx's limit_req still protect the service,
+ * and a Redis outage must not turn into refusing every caller.
+ */
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
 import { AppError } from '../../errors/app-error.js';
 import { rateLimited } from '../../observability/metrics.js';
@@ -9,18 +15,20 @@ export function rateLimitMiddleware(perMinute: number, store?: Store): RequestHa
   if (perMinute === 0) return (_req, _res, next) => next();
   return rateLimit({
     windowMs: 60_000,
-    limit: perMinute,
+    limit: (req) => req.apiKey?.perMinute ?? perMinute,
+    keyGenerator: (req) => (req.apiKey ? `key:${req.apiKey.id}` : ipKeyGenerator(req.ip ?? 'unknown')),
     standardHeaders: 'draft-6',
     legacyHeaders: false,
+    passOnStoreError: true,
     ...(store ? { store } : {}),
-    handler: (_req, res, _next, options) => {
+    handler: (req, res, _next, options) => {
       rateLimited.inc();
-      const retryAfter = Math.max(1, Math.ceil(options.windowMs / 1000));
       const reset = Number(res.getHeader('RateLimit-Reset'));
+      const limit = req.apiKey?.perMinute ?? perMinute;
       sendProblem(
         res,
-        new AppError('RATE_LIMITED', `More than ${perMinute} requests in a minute from this client; slow down and retry.`, {
-          retryAfterSeconds: Number.isFinite(reset) && reset > 0 ? reset : retryAfter,
+        new AppError('RATE_LIMITED', `More than ${limit} requests in a minute from this client; slow down and retry.`, {
+          retryAfterSeconds: Number.isFinite(reset) && reset > 0 ? reset : Math.ceil(options.windowMs / 1000),
         }),
       );
     },

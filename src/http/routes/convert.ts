@@ -5,6 +5,7 @@ import { AppError } from '../../errors/app-error.js';
 import { limitsFromConfig } from '../../pipeline/limits.js';
 import { parseOptions } from '../../pipeline/options.js';
 import { admit } from '../../pipeline/stages.js';
+import type { ConversionResult } from '../../pipeline/convert.js';
 import type { Converter, ConvertOutcome } from '../../queue/converter.js';
 import { uploadMiddleware } from '../middleware/upload.js';
 
@@ -22,22 +23,43 @@ export function wantsJson(req: Request): boolean {
   return req.accepts(['image/svg+xml', 'application/json']) === 'application/json' && !!req.headers.accept?.includes('json');
 }
 
-export function sendConversion(req: Request, res: Response, outcome: ConvertOutcome, startedAt: number): void {
-  const { result, cache } = outcome;
-  const durationMs = Math.round(performance.now() - startedAt);
+function setFactHeaders(res: Response, result: ConversionResult, cache: 'hit' | 'miss', durationMs: number): void {
   res.setHeader('X-SVG-AI-Tier', String(result.tier));
   res.setHeader('X-SVG-AI-Engine', result.engine);
   res.setHeader('X-SVG-AI-SSIM', result.ssim.toFixed(4));
-  res.setHeader('X-SVG-AI-Duration-Ms', String(durationMs));
+  res.setHeader('X-SVG-AI-Duration-Ms', String(Math.round(durationMs)));
   res.setHeader('X-SVG-AI-Cache', cache);
-  res.setHeader('Vary', 'Accept');
-  if (wantsJson(req)) {
-    res.json({ ...result, cache, durationMs, traceMs: result.durationMs });
-    return;
-  }
+}
+
+/** The SVG itself, with the facts in headers. */
+export function sendSvg(res: Response, result: ConversionResult, cache: 'hit' | 'miss', durationMs: number): void {
+  setFactHeaders(res, result, cache, durationMs);
   // An SVG is a document a browser could render: forbid it from running or loading anything.
   res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
   res.type('image/svg+xml').send(result.svg);
+}
+
+export function sendConversion(req: Request, res: Response, outcome: ConvertOutcome, startedAt: number): void {
+  const { result, cache } = outcome;
+  const durationMs = Math.round(performance.now() - startedAt);
+  res.setHeader('Vary', 'Accept');
+  if (wantsJson(req)) {
+    setFactHeaders(res, result, cache, durationMs);
+    res.json({ ...result, cache, durationMs, traceMs: result.durationMs });
+    return;
+  }
+  sendSvg(res, result, cache, durationMs);
+}
+
+/** `?async=1` (or `Prefer: respond-async`) asks for 202 and a job to poll instead of waiting. */
+function wantsAsync(req: Request, raw: Record<string, unknown>): boolean {
+  const value = raw.async;
+  delete raw.async;
+  if (value !== undefined && !['0', '1', 'true', 'false'].includes(String(value))) {
+    throw new AppError('INVALID_OPTIONS', `Expected one of 0|1|true|false for async but received ${JSON.stringify(String(value)).slice(0, 40)}.`);
+  }
+  if (value === '1' || value === 'true') return true;
+  return value === undefined && /\brespond-async\b/i.test(String(req.headers.prefer ?? ''));
 }
 
 export function convertRouter(config: Config, converter: Converter): Router {
@@ -47,9 +69,18 @@ export function convertRouter(config: Config, converter: Converter): Router {
   router.post('/api/convert', uploadMiddleware(config.MAX_UPLOAD_BYTES), async (req, res) => {
     const startedAt = performance.now();
     const upload = req.upload!;
-    const options = parseOptions(mergeOptionSources(req.query as Record<string, unknown>, upload.fields));
+    const raw = mergeOptionSources(req.query as Record<string, unknown>, upload.fields);
+    const async = wantsAsync(req, raw);
+    const options = parseOptions(raw);
     // Refuse what the header already condemns before it takes a place in the queue.
     await admit(upload.bytes, options, limits);
+
+    if (async) {
+      const job = await converter.submit(upload.bytes, options);
+      res.setHeader('Location', `/api/jobs/${job.id}`);
+      res.status(202).json({ ...job, statusUrl: `/api/jobs/${job.id}`, svgUrl: `/api/jobs/${job.id}/svg` });
+      return;
+    }
 
     // The caller going away stops the work (unless another caller waits for the same result).
     const gone = new AbortController();
