@@ -7,12 +7,14 @@ import { AppError, toAppError } from './errors/app-error.js';
 import { sendProblem } from './http/problem.js';
 import { apiKeyMiddleware, parseApiKeys } from './http/middleware/api-keys.js';
 import { rateLimitMiddleware } from './http/middleware/rate-limit.js';
+import { batchRouter } from './http/routes/batch.js';
 import { jobsRouter } from './http/routes/jobs.js';
 import { convertRouter } from './http/routes/convert.js';
 import { healthRouter, type Lifecycle } from './http/routes/health.js';
 import type { Logger } from './observability/logger.js';
 import { httpDuration } from './observability/metrics.js';
 import type { Converter } from './queue/converter.js';
+import { MemoryBatchStore, type BatchStore } from './store/batch-store.js';
 
 export interface AppDeps {
   config: Config;
@@ -21,9 +23,11 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Where rate-limit counts live (Redis in production); memory when absent. */
   rateLimitStore?: Store | undefined;
+  /** Where batches live (Redis in production); memory when absent. */
+  batches?: BatchStore | undefined;
 }
 
-export function buildApp({ config, converter, logger, lifecycle = { shuttingDown: false }, rateLimitStore }: AppDeps): express.Express {
+export function buildApp({ config, converter, logger, lifecycle = { shuttingDown: false }, rateLimitStore, batches = new MemoryBatchStore(config.JOB_TTL_SECONDS) }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Behind nginx the client address is the one the proxy saw; trust exactly the configured hops.
@@ -40,16 +44,18 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   });
 
   app.use(healthRouter(converter, lifecycle));
-  app.use('/api/convert', (req, res, next) => {
+  app.use(['/api/convert', '/api/batch'], (req, res, next) => {
     if (lifecycle.shuttingDown && req.method === 'POST') {
       return next(new AppError('SHUTTING_DOWN', 'The service is shutting down and takes no new work; retry on another instance.', { retryAfterSeconds: 5 }));
     }
     next();
   });
   app.use('/api', apiKeyMiddleware(parseApiKeys(config.API_KEYS)));
-  app.post('/api/convert', rateLimitMiddleware(config.RATE_LIMIT_PER_MINUTE, rateLimitStore));
+  const limiter = rateLimitMiddleware(config.RATE_LIMIT_PER_MINUTE, rateLimitStore, config.RATE_LIMIT_WINDOW_SECONDS);
+  app.post(['/api/convert', '/api/batch'], limiter);
   app.use(convertRouter(config, converter));
   app.use(jobsRouter(converter));
+  app.use(batchRouter(config, converter, batches));
 
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is nothing at ${req.method} ${req.path.slice(0, 100)}.`);

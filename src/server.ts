@@ -10,6 +10,7 @@ import type { Converter } from './queue/converter.js';
 import { LocalConverter } from './queue/local-converter.js';
 import { RedisConverter } from './queue/redis-converter.js';
 import { TracePool } from './queue/thread-pool.js';
+import { RedisBatchStore } from './store/batch-store.js';
 import { MemoryResultCache } from './store/result-cache.js';
 
 export interface RunningServer {
@@ -43,7 +44,8 @@ export async function startServer(config: Config, logger: Logger, converter = cr
           sendCommand: (command: string, ...args: string[]) => converter.redis.call(command, ...args) as Promise<RedisReply>,
         })
       : undefined;
-  const app = buildApp({ config, converter, logger, lifecycle, rateLimitStore });
+  const batches = converter instanceof RedisConverter ? new RedisBatchStore(converter.redis, config.REDIS_PREFIX, config.JOB_TTL_SECONDS) : undefined;
+  const app = buildApp({ config, converter, logger, lifecycle, rateLimitStore, batches });
   const server = app.listen(config.PORT, config.HOST);
   server.headersTimeout = config.HEADERS_TIMEOUT_MS;
   server.requestTimeout = config.REQUEST_TIMEOUT_MS;

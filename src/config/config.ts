@@ -49,8 +49,13 @@ const schema = z.object({
     .regex(/^[\w.-]+:[^:,\s]{16,}(:\d+)?(,[\w.-]+:[^:,\s]{16,}(:\d+)?)*$/, 'expected id:secret[:perMinute],... with secrets of 16+ characters')
     .optional(),
 
+  // Batches (POST /api/batch).
+  BATCH_MAX_FILES: int(50, 1, 10000),
+  BATCH_MAX_BYTES: int(64 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+
   // HTTP.
   RATE_LIMIT_PER_MINUTE: int(120, 0, 1_000_000),
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 3600),
   TRUST_PROXY_HOPS: int(0, 0, 10),
   HEADERS_TIMEOUT_MS: int(15000, 1000, 600000),
   REQUEST_TIMEOUT_MS: int(60000, 1000, 3600000),

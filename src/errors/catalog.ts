@@ -14,6 +14,8 @@ export const ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', retryable: false },
   JOB_NOT_FINISHED: { status: 409, title: 'Job not finished', retryable: true },
   UPLOAD_TOO_LARGE: { status: 413, title: 'Upload too large', retryable: false },
+  BATCH_TOO_LARGE: { status: 413, title: 'Batch too large', retryable: false },
+  BATCH_NOT_FOUND: { status: 404, title: 'Batch not found', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported request body type', retryable: false },
   UNSUPPORTED_TYPE: { status: 415, title: 'Unsupported image type', retryable: false },
   INVALID_IMAGE: { status: 422, title: 'Image could not be decoded', retryable: false },

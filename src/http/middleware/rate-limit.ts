@@ -11,10 +11,11 @@ import { AppError } from '../../errors/app-error.js';
 import { rateLimited } from '../../observability/metrics.js';
 import { sendProblem } from '../problem.js';
 
-export function rateLimitMiddleware(perMinute: number, store?: Store): RequestHandler {
+/** `perMinute` requests per client in each window (RATE_LIMIT_WINDOW_SECONDS, a minute by default). */
+export function rateLimitMiddleware(perMinute: number, store?: Store, windowSeconds = 60): RequestHandler {
   if (perMinute === 0) return (_req, _res, next) => next();
   return rateLimit({
-    windowMs: 60_000,
+    windowMs: windowSeconds * 1000,
     limit: (req) => req.apiKey?.perMinute ?? perMinute,
     keyGenerator: (req) => (req.apiKey ? `key:${req.apiKey.id}` : ipKeyGenerator(req.ip ?? 'unknown')),
     standardHeaders: 'draft-6',
@@ -27,7 +28,7 @@ export function rateLimitMiddleware(perMinute: number, store?: Store): RequestHa
       const limit = req.apiKey?.perMinute ?? perMinute;
       sendProblem(
         res,
-        new AppError('RATE_LIMITED', `More than ${limit} requests in a minute from this client; slow down and retry.`, {
+        new AppError('RATE_LIMITED', `More than ${limit} requests in ${windowSeconds === 60 ? 'a minute' : `${windowSeconds} s`} from this client; slow down and retry.`, {
           retryAfterSeconds: Number.isFinite(reset) && reset > 0 ? reset : Math.ceil(options.windowMs / 1000),
         }),
       );

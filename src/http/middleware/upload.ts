@@ -19,13 +19,13 @@ declare module 'express-serve-static-core' {
 }
 
 /** Multipart framing around one file: boundaries, part headers and a few option fields. */
-const MULTIPART_OVERHEAD = 64 * 1024;
-const MAX_FIELDS = 20;
+export const MULTIPART_OVERHEAD = 64 * 1024;
+export const MAX_FIELDS = 20;
 
-const tooLarge = (limit: number) =>
+export const tooLarge = (limit: number) =>
   new AppError('UPLOAD_TOO_LARGE', `The upload is larger than the ${(limit / 1024 / 1024).toFixed(1)} MB limit.`);
 
-function multerError(err: unknown, limit: number): AppError {
+export function multerError(err: unknown, limit: number): AppError {
   if (err instanceof multer.MulterError) {
     switch (err.code) {
       case 'LIMIT_FILE_SIZE':

@@ -1,0 +1,121 @@
+/**
+ * `svg-ai batch <folder> --out <dir> (--url <service> | --local)`: converts a whole folder,
+ * mirroring its structure, resumable, and writes report.json and report.csv.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { Manifest } from '../batch/manifest.js';
+import { convertRemote, ItemFailure } from '../batch/remote.js';
+import { summarize, toCsv, type ReportRow } from '../batch/report.js';
+import type { Config } from '../config/config.js';
+import { toAppError } from '../errors/app-error.js';
+import type { ConversionResult } from '../pipeline/convert.js';
+import { canonicalOptions, type ConvertOptions } from '../pipeline/options.js';
+import { TracePool } from '../queue/thread-pool.js';
+import { listImages } from './convert.js';
+
+export interface BatchCliOptions {
+  input: string;
+  out: string;
+  url?: string | undefined;
+  local: boolean;
+  options: ConvertOptions;
+  /** The same options as query parameters, for the remote service. */
+  query: URLSearchParams;
+  concurrency: number;
+  retries: number;
+  include?: RegExp | undefined;
+  exclude?: RegExp | undefined;
+  apiKey?: string | undefined;
+}
+
+export interface BatchOutcome {
+  rows: ReportRow[];
+  summary: ReturnType<typeof summarize>;
+}
+
+function line(row: ReportRow): string {
+  if (row.status === 'failed') return `${row.file}: failed ${row.error}`;
+  const facts = `tier ${row.tier}, ${row.engine}, SSIM ${row.ssim?.toFixed(4)}, ${row.ms} ms, ${((row.bytes ?? 0) / 1024).toFixed(1)} KB`;
+  return `${row.file}: ${row.status === 'skipped' ? 'already done' : 'converted'} (${facts})`;
+}
+
+export async function batchCommand(config: Config, opts: BatchCliOptions): Promise<BatchOutcome> {
+  const files = (await listImages(opts.input)).filter((file) => {
+    const rel = path.relative(opts.input, file);
+    return (!opts.include || opts.include.test(rel)) && (!opts.exclude || !opts.exclude.test(rel));
+  });
+  await mkdir(opts.out, { recursive: true });
+  const manifest = await Manifest.open(opts.out);
+  const optionsKey = canonicalOptions(opts.options);
+  const pool = opts.local ? new TracePool(config) : undefined;
+  const convert = (bytes: Uint8Array): Promise<ConversionResult> =>
+    pool ? pool.convert(bytes, opts.options) : convertRemote(bytes, { baseUrl: opts.url!, query: opts.query, retries: opts.retries, apiKey: opts.apiKey });
+
+  const interactive = process.stderr.isTTY === true;
+  const bar = new cliProgress.SingleBar(
+    { format: '[{bar}] {value}/{total} | {rate}/min | ETA {eta_formatted} | {file}', stream: process.stderr, etaBuffer: 20 },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  if (interactive) bar.start(files.length, 0, { file: '', rate: '0' });
+  const rows: ReportRow[] = new Array(files.length);
+  let next = 0;
+  let finished = 0;
+
+  const one = async (index: number) => {
+    const file = files[index]!;
+    const rel = path.relative(opts.input, file).split(path.sep).join('/');
+    const target = path.join(opts.out, rel.replace(/\.[^./]+$/, '.svg'));
+    let row: ReportRow;
+    try {
+      const bytes = await readFile(file);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const earlier = manifest.done(rel, sha256, optionsKey);
+      if (earlier && (await readFile(target).then(() => true, () => false))) {
+        row = { ...earlier, file: rel, status: 'skipped' };
+      } else {
+        const result = await convert(bytes);
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(target, result.svg);
+        row = { file: rel, status: 'converted', tier: result.tier, engine: result.engine, ssim: result.ssim, ms: result.durationMs, bytes: result.bytes };
+        await manifest.record({ ...row, sha256, options: optionsKey });
+      }
+    } catch (err) {
+      const code = err instanceof ItemFailure ? err.code : toAppError(err).code;
+      row = { file: rel, status: 'failed', error: code };
+    }
+    rows[index] = row;
+    finished++;
+    if (interactive) {
+      const perMinute = (finished / Math.max(1, Date.now() - started)) * 60_000;
+      bar.increment({ file: rel, rate: perMinute.toFixed(0) });
+    } else {
+      console.log(line(row));
+    }
+  };
+
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(opts.concurrency, files.length)) }, async () => {
+        while (next < files.length) await one(next++);
+      }),
+    );
+  } finally {
+    if (interactive) bar.stop();
+    await pool?.close();
+  }
+
+  const summary = summarize(rows);
+  const seconds = (Date.now() - started) / 1000;
+  await writeFile(path.join(opts.out, 'report.json'), `${JSON.stringify({ summary: { ...summary, seconds }, items: rows }, null, 2)}\n`);
+  await writeFile(path.join(opts.out, 'report.csv'), toCsv(rows));
+  if (interactive) for (const row of rows.filter((r) => r.status === 'failed')) console.error(line(row));
+  const rate = seconds > 0 ? ((summary.converted / seconds) * 60).toFixed(1) : '0';
+  console.log(
+    `${summary.total} images: ${summary.converted} converted, ${summary.skipped} already done, ${summary.failed} failed in ${seconds.toFixed(1)} s (${rate}/min). Report: ${path.join(opts.out, 'report.json')}`,
+  );
+  return { rows, summary };
+}

@@ -1,0 +1,148 @@
+/**
+ * `svg-ai batch` against a running service, in both modes: a nested folder with bad files,
+ * an interrupted run resumed without converting anything twice, a tight rate limit the CLI
+ * waits out, and a report that matches what was written.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportRow } from '../src/batch/report.js';
+import { loadConfig, type Config } from '../src/config/config.js';
+import { createLogger } from '../src/observability/logger.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { dropPrefix, SHARED_REDIS_URL, startWorkerProcess, stopProcess, sumMetric, uniquePrefix, waitFor, type WorkerProcess } from './helpers/redis.js';
+import { smallLogo } from './helpers/service.js';
+
+const CLI = path.resolve(import.meta.dirname, '../dist/cli/index.js');
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'svgai-batch-'));
+});
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+function runCli(args: string[]): { done: Promise<{ code: number | null; stdout: string; stderr: string }>; kill: () => void } {
+  const child = spawn(process.execPath, [CLI, 'batch', ...args], { env: { ...process.env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return {
+    done: new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr }))),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+let made = 0;
+
+/** A folder of small logos, each distinct from every other made in this file, some in sub-folders. */
+async function makeFolder(name: string, count: number, extra: (dir: string) => Promise<void> = async () => undefined): Promise<string> {
+  const dir = path.join(tmp, name);
+  for (let n = 0; n < count; n++) {
+    const i = made++;
+    const sub = path.join(dir, n % 2 === 0 ? '' : 'nested', n % 3 === 0 ? 'deeper' : '');
+    await mkdir(sub, { recursive: true });
+    const color = `#${(0x203040 + i * 0x0a1408).toString(16).slice(-6)}`;
+    await writeFile(path.join(sub, `logo-${n}.png`), await smallLogo(64 + i * 2, color));
+  }
+  await extra(dir);
+  return dir;
+}
+
+const readReport = async (out: string) => JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as { summary: Record<string, number>; items: ReportRow[] };
+
+function suite(mode: 'embedded' | 'redis') {
+  const prefix = uniquePrefix(`batchcli-${mode}`);
+  const redisEnv: Partial<Config> = mode === 'redis' ? { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix } : {};
+  let api: RunningServer;
+  let worker: WorkerProcess | undefined;
+  let url: string;
+
+  beforeAll(async () => {
+    api = await startServer(loadConfig({}, { ...redisEnv, PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: 0 }), createLogger('silent'));
+    url = `http://127.0.0.1:${api.port}`;
+    if (mode === 'redis') worker = await startWorkerProcess({ REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix });
+  });
+  afterAll(async () => {
+    if (worker) await stopProcess(worker);
+    await api?.shutdown();
+    if (mode === 'redis') await dropPrefix(SHARED_REDIS_URL, prefix);
+  });
+
+  /** Traces done by the service so far (the API process in embedded mode, the worker in production). */
+  const traced = async () => sumMetric(worker ? await worker.metrics() : await (await fetch(`${url}/metrics`)).text(), 'svgai_conversions_total');
+
+  it('converts a nested folder, reports the bad files, mirrors the structure, and the report matches the files', async () => {
+    const input = await makeFolder(`${mode}-nested`, 5, async (dir) => {
+      await writeFile(path.join(dir, 'nested', 'broken.png'), 'this is text');
+      await writeFile(path.join(dir, 'empty.jpg'), '');
+      await writeFile(path.join(dir, 'readme.txt'), 'not an image name: filtered out');
+    });
+    const out = path.join(tmp, `${mode}-nested-out`);
+    const { code, stdout } = await runCli([input, '--url', url, '-o', out, '--concurrency', '3']).done;
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/7 images: 5 converted, 0 already done, 2 failed/);
+    const report = await readReport(out);
+    expect(report.summary).toMatchObject({ total: 7, converted: 5, failed: 2 });
+    for (const row of report.items) {
+      const svg = path.join(out, row.file.replace(/\.[^.]+$/, '.svg'));
+      if (row.status === 'converted') {
+        expect((await readFile(svg, 'utf8')).startsWith('<svg'), row.file).toBe(true);
+        expect(row.tier).toBe(1);
+        expect(row.bytes).toBe((await readFile(svg)).length);
+      } else {
+        expect(existsSync(svg)).toBe(false);
+      }
+    }
+    expect(report.items.find((r) => r.file === 'nested/broken.png')).toMatchObject({ status: 'failed', error: 'UNSUPPORTED_TYPE' });
+    expect(report.items.find((r) => r.file === 'empty.jpg')).toMatchObject({ status: 'failed', error: 'EMPTY_UPLOAD' });
+    const csv = (await readFile(path.join(out, 'report.csv'), 'utf8')).trim().split('\n');
+    expect(csv).toHaveLength(8);
+    expect(csv.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(report.items.map((r) => r.file).sort());
+  });
+
+  it('resumes an interrupted run without converting anything twice', async () => {
+    const input = await makeFolder(`${mode}-resume`, 8);
+    const out = path.join(tmp, `${mode}-resume-out`);
+    const before = await traced();
+    const first = runCli([input, '--url', url, '-o', out, '--concurrency', '1']);
+    await waitFor('two images done', async () => (await readFile(path.join(out, '.svg-ai-batch.jsonl'), 'utf8').catch(() => '')).trim().split('\n').length >= 2, 60_000, 20);
+    first.kill();
+    await first.done;
+    const doneBefore = (await readFile(path.join(out, '.svg-ai-batch.jsonl'), 'utf8')).trim().split('\n').length;
+
+    const second = await runCli([input, '--url', url, '-o', out, '--concurrency', '2']).done;
+    expect(second.code).toBe(0);
+    const report = await readReport(out);
+    expect(report.summary).toMatchObject({ total: 8, failed: 0, skipped: doneBefore, converted: 8 - doneBefore });
+    // Each image traced exactly once across both runs (a request cut off by the kill may be answered
+    // from the service's cache on the rerun, which is not a second trace).
+    expect((await traced()) - before).toBe(8);
+  });
+}
+
+describe('svg-ai batch against the embedded service', () => {
+  suite('embedded');
+
+  it('waits out a tight rate limit (429 + Retry-After) and still finishes', async () => {
+    const api = await startServer(
+      loadConfig({}, { PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: 2, RATE_LIMIT_WINDOW_SECONDS: 2 }),
+      createLogger('silent'),
+    );
+    try {
+      const url = `http://127.0.0.1:${api.port}`;
+      const input = await makeFolder('ratelimited', 5);
+      const out = path.join(tmp, 'ratelimited-out');
+      const { code, stdout } = await runCli([input, '--url', url, '-o', out, '--concurrency', '3']).done;
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/5 images: 5 converted/);
+      expect(sumMetric(await (await fetch(`${url}/metrics`)).text(), 'svgai_rate_limited_total')).toBeGreaterThan(0);
+    } finally {
+      await api.shutdown();
+    }
+  });
+});
+
+describe('svg-ai batch against the production service (Redis + a worker process)', () => suite('redis'));
