@@ -1,7 +1,6 @@
 /** Serving: the composition of config, pool, cache and app; timeouts; graceful shutdown. */
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import type { Lifecycle } from './http/routes/health.js';
@@ -11,6 +10,7 @@ import { LocalConverter } from './queue/local-converter.js';
 import { RedisConverter } from './queue/redis-converter.js';
 import { TracePool } from './queue/thread-pool.js';
 import { RedisBatchStore } from './store/batch-store.js';
+import { RecoveringRedisStore } from './store/redis-stores.js';
 import { MemoryResultCache } from './store/result-cache.js';
 
 export interface RunningServer {
@@ -37,22 +37,23 @@ export async function startServer(config: Config, logger: Logger, converter = cr
   // Redis may be down at start: the API serves anyway (ready fails, conversions get 503) and recovers.
   if (converter instanceof RedisConverter) await converter.connected(2000);
   // Rate-limit counts are shared by every API instance through Redis, on the fail-fast client.
-  const rateLimitStore =
-    converter instanceof RedisConverter
-      ? new RedisStore({
-          prefix: `${config.REDIS_PREFIX}:rl:`,
-          sendCommand: (command: string, ...args: string[]) => converter.redis.call(command, ...args) as Promise<RedisReply>,
-        })
-      : undefined;
+  const rateLimitStore = converter instanceof RedisConverter ? new RecoveringRedisStore(converter.redis, `${config.REDIS_PREFIX}:rl:`) : undefined;
   const batches = converter instanceof RedisConverter ? new RedisBatchStore(converter.redis, config.REDIS_PREFIX, config.JOB_TTL_SECONDS) : undefined;
   const app = buildApp({ config, converter, logger, lifecycle, rateLimitStore, batches });
-  const server = app.listen(config.PORT, config.HOST);
-  server.headersTimeout = config.HEADERS_TIMEOUT_MS;
-  server.requestTimeout = config.REQUEST_TIMEOUT_MS;
-  server.keepAliveTimeout = config.KEEP_ALIVE_TIMEOUT_MS;
+  const server = http.createServer(
+    {
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+      // Node checks the two timeouts above only this often (30 s by default): a slowloris client
+      // would otherwise hold a socket far past HEADERS_TIMEOUT_MS.
+      connectionsCheckingInterval: Math.min(1000, config.HEADERS_TIMEOUT_MS),
+    },
+    app,
+  );
   await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
     server.once('error', reject);
+    server.listen(config.PORT, config.HOST, resolve);
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, mode: converter.mode, threads: config.WORKER_THREADS }, 'svg-ai listening');

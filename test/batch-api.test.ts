@@ -23,6 +23,12 @@ interface BatchStatus {
   items: { index: number; file: string; status: string; tier?: number; ssim?: number; bytes?: number; error?: string; svgUrl?: string }[];
 }
 
+/**
+ * form-data keeps folders in a part's filename only through its `filepath` option, which
+ * superagent passes through but does not declare.
+ */
+const withFolders = (filepath: string) => ({ filepath }) as { filename?: string };
+
 function suite(mode: 'embedded' | 'redis') {
   const prefix = uniquePrefix(`batch-${mode}`);
   const redisEnv: Partial<Config> = mode === 'redis' ? { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix } : {};
@@ -48,10 +54,10 @@ function suite(mode: 'embedded' | 'redis') {
     const res = await agent()
       .post('/api/batch?tier=auto')
       // `filepath` keeps folders in the part's filename, as a browser's folder upload does.
-      .attach('images', await readFile(fixtures['logo-2c'].file), { filepath: 'icons/logo.png' })
-      .attach('images', await smallLogo(96, '#aa3300'), { filepath: 'icons/nested/dot.png' })
+      .attach('images', await readFile(fixtures['logo-2c'].file), withFolders('icons/logo.png'))
+      .attach('images', await smallLogo(96, '#aa3300'), withFolders('icons/nested/dot.png'))
       .attach('images', Buffer.from('not an image'), 'notes.png')
-      .attach('images', await readFile(fixtures['flat-art'].file), { filepath: '../../etc/art.png' });
+      .attach('images', await readFile(fixtures['flat-art'].file), withFolders('../../etc/art.png'));
     expect(res.status).toBe(202);
     expect(res.headers.location).toBe(`/api/batch/${res.body.id}`);
     expect(res.body).toMatchObject({ total: 4, accepted: 3 });
