@@ -5,10 +5,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { parseOptions } from '../../src/pipeline/options.js';
+import { QUEUE_NAME } from '../../src/queue/conversion-jobs.js';
+import { conversionKey } from '../../src/store/result-cache.js';
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLI = path.resolve(import.meta.dirname, '../../dist/cli/index.js');
@@ -122,6 +127,7 @@ export async function privateRedis(extraArgs: string[] = []): Promise<RedisServe
       exited = new Promise((resolve) => child!.once('exit', resolve));
       await waitFor('private redis', async () => {
         const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => undefined); // refused until the server listens: expected, not worth a log line
         try {
           await probe.connect();
           return (await probe.ping()) === 'PONG';
@@ -141,3 +147,154 @@ export async function privateRedis(extraArgs: string[] = []): Promise<RedisServe
   };
   return server;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fault tests (test/redis-faults*.test.ts): the API as a child process, queue accounting, timing.
+
+const MAIN = path.resolve(import.meta.dirname, '../../dist/main.js');
+
+export interface ApiProcess {
+  child: ChildProcess;
+  port: number;
+  base: string;
+  exited: Promise<number | string>;
+  /** The last few KB of its stdout and stderr, for failure messages. */
+  output(): string;
+}
+
+/**
+ * Starts the API (`node dist/main.js`, what `npm start` runs) as a real child process and waits
+ * until it serves /health. Redis may be down: the API starts anyway.
+ */
+export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), RATE_LIMIT_PER_MINUTE: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`API on ${port}`, async () => (await fetch(`${base}/health`)).ok, 20_000);
+  return { child, port, base, exited, output: () => output };
+}
+
+/** Resident set size now and at its peak (VmHWM), in MB, from /proc (Linux). */
+export async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+export type JobCounts = Record<'waiting' | 'active' | 'delayed' | 'prioritized' | 'completed' | 'failed', number>;
+
+/** BullMQ's own job counts for the conversion queue under `prefix` (a short-lived connection). */
+export async function queueCounts(url: string, prefix: string): Promise<JobCounts> {
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUE_NAME, { connection, prefix });
+  try {
+    return (await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed')) as JobCounts;
+  } finally {
+    await queue.close().catch(() => undefined);
+    connection.disconnect();
+  }
+}
+
+/** Waits until nothing is waiting, active or delayed, and returns the counts. */
+export async function drained(url: string, prefix: string, timeoutMs = 60_000): Promise<JobCounts> {
+  return waitFor(
+    'queue drained',
+    async () => {
+      const c = await queueCounts(url, prefix);
+      return c.waiting + c.active + c.delayed + c.prioritized === 0 ? c : undefined;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+/** Keys under the prefix matching `pattern` (e.g. `input:*`). */
+export async function keysUnder(url: string, prefix: string, pattern: string): Promise<string[]> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:${pattern}`, 'COUNT', 1000);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== '0');
+    return found;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A BullMQ job hash field (e.g. `stc`, the stalled counter; `atm`, attempts made). */
+export async function jobField(url: string, prefix: string, id: string, field: string): Promise<string | null> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    return await redis.hget(`${prefix}:${QUEUE_NAME}:${id}`, field);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The job id the API gives a conversion (same function the API uses): for sync callers, who see no id. */
+export function jobIdOf(image: Uint8Array, query: Record<string, string> = {}): string {
+  const { async: _async, ...options } = query;
+  return conversionKey(image, parseOptions(options));
+}
+
+export interface Answer {
+  status: number;
+  ms: number;
+  headers: Headers;
+  body: string;
+  /** The problem+json `code`, when there is one. */
+  code?: string | undefined;
+  /** Set when no HTTP answer came at all (connection refused or reset). */
+  error?: string | undefined;
+}
+
+/**
+ * POSTs an image and reads the whole answer, bounded by `deadlineMs`: a hung socket fails the test
+ * with a clear message instead of the test timing out. A connection error is an answer too (status 0).
+ */
+export async function postImage(base: string, image: Uint8Array, query: Record<string, string> = {}, deadlineMs = 30_000): Promise<Answer> {
+  const started = performance.now();
+  const qs = new URLSearchParams(query).toString();
+  try {
+    const res = await fetch(`${base}/api/convert${qs ? `?${qs}` : ''}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/png' },
+      body: image,
+      signal: AbortSignal.timeout(deadlineMs),
+    });
+    const body = await res.text();
+    let code: string | undefined;
+    if (res.headers.get('content-type')?.includes('problem+json')) code = (JSON.parse(body) as { code?: string }).code;
+    return { status: res.status, ms: performance.now() - started, headers: res.headers, body, code };
+  } catch (err) {
+    const error = err as Error & { cause?: { code?: string } };
+    if (error.name === 'TimeoutError') throw new Error(`no answer from POST /api/convert?${qs} within ${deadlineMs} ms (hung socket)`);
+    return { status: 0, ms: performance.now() - started, headers: new Headers(), body: '', error: error.cause?.code ?? error.message };
+  }
+}
+
+export interface JobJson {
+  id: string;
+  state: 'waiting' | 'active' | 'completed' | 'failed';
+  attempts: number;
+  error?: { code: string; detail: string };
+  result?: { tier: number };
+}
+
+export async function getJob(base: string, id: string): Promise<JobJson | undefined> {
+  const res = await fetch(`${base}/api/jobs/${id}`, { signal: AbortSignal.timeout(5000) });
+  return res.status === 200 ? ((await res.json()) as JobJson) : undefined;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
