@@ -1,22 +1,10 @@
 /** `npm start` / `svg-ai serve` (the API) and `svg-ai worker`: configuration, role, clean stop on SIGTERM/SIGINT. */
-import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { loadConfigOrExit } from './config/load-or-exit.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { startServer } from './server.js';
 import { startWorker } from './worker.js';
 
 export type Role = 'api' | 'worker';
-
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
-}
 
 function stopOnSignals(logger: Logger, shutdown: () => Promise<void>): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -33,7 +21,7 @@ function stopOnSignals(logger: Logger, shutdown: () => Promise<void>): void {
 }
 
 export async function main(role: Role = 'api'): Promise<void> {
-  const config = configOrExit();
+  const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   if (role === 'worker' && !config.REDIS_URL) {
     console.error('svg-ai worker needs REDIS_URL (e.g. redis://127.0.0.1:6379): workers consume the production queue.');

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import sharp from 'sharp';
-import type { DecodedImage } from '../pipeline/decode.js';
+import { asDecoded, type DecodedImage } from '../pipeline/decode.js';
 import type { BenchGroup } from './stats.js';
 
 export type FolderTier = 1 | 2 | 3;
@@ -79,14 +79,7 @@ export async function renderTransparentPng(svg: string, width: number): Promise<
 export async function decodePng(png: Buffer): Promise<DecodedImage> {
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 4) throw new Error(`Expected 4 channels but decoded ${info.channels}`);
-  let hasTransparency = false;
-  for (let i = 3; i < data.length; i += 4) {
-    if (data[i] !== 255) {
-      hasTransparency = true;
-      break;
-    }
-  }
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), hasTransparency };
+  return asDecoded(data, info.width, info.height);
 }
 
 /** A tiny PNG (a dark square on white) for warming the service up. */

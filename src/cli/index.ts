@@ -1,21 +1,9 @@
 #!/usr/bin/env node
 /** The `svg-ai` command: serve, convert, bench. */
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { loadConfigOrExit } from '../config/load-or-exit.js';
 import { AppError } from '../errors/app-error.js';
 import { parseOptions, type ConvertOptions } from '../pipeline/options.js';
-
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
-}
 
 const program = new Command()
   .name('svg-ai')
@@ -68,7 +56,7 @@ withConvertOptions(
 ).action(async (input: string, opts: Record<string, string | undefined>) => {
   const { options } = convertOptions(opts);
   const { convertCommand } = await import('./convert.js');
-  const { failed } = await convertCommand(configOrExit(), input, opts.out!, options);
+  const { failed } = await convertCommand(loadConfigOrExit(), input, opts.out!, options);
   process.exitCode = failed > 0 ? 1 : 0;
 });
 
@@ -102,7 +90,7 @@ withConvertOptions(
   if (!opts.url === !opts.local) program.error('error: give exactly one of --url <service> or --local', { exitCode: 2 });
   const { options, query } = convertOptions(opts);
   const { batchCommand } = await import('./batch.js');
-  const { summary } = await batchCommand(configOrExit(), {
+  const { summary } = await batchCommand(loadConfigOrExit(), {
     input: folder,
     out: String(opts.out),
     url: opts.url as string | undefined,
@@ -126,7 +114,7 @@ program
   .option('--limit <n>', 'at most n images per tier folder', (v) => Number(v))
   .action(async (corpus: string, opts: { json?: string; limit?: number }) => {
     const { benchCommand } = await import('./bench.js');
-    await benchCommand(configOrExit(), corpus, opts);
+    await benchCommand(loadConfigOrExit(), corpus, opts);
   });
 
 await program.parseAsync(process.argv);

@@ -48,6 +48,12 @@ export async function decodeImage(bytes: Uint8Array, probe: ProbeResult, limits:
   if (info.channels !== 4 || data.length !== info.width * info.height * 4) {
     throw new AppError('INVALID_IMAGE', 'The image decoded to an unexpected pixel layout.');
   }
+  return asDecoded(data, info.width, info.height);
+}
+
+/** Wraps straight RGBA bytes as a DecodedImage, noting whether any pixel is not fully opaque. */
+export function asDecoded(rgba: Buffer | Uint8Array, width: number, height: number): DecodedImage {
+  const data = new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length);
   let hasTransparency = false;
   for (let i = 3; i < data.length; i += 4) {
     if (data[i] !== 255) {
@@ -55,5 +61,5 @@ export async function decodeImage(bytes: Uint8Array, probe: ProbeResult, limits:
       break;
     }
   }
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), hasTransparency };
+  return { width, height, data, hasTransparency };
 }

@@ -123,7 +123,8 @@ export class LocalConverter implements Converter {
       return result;
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) this.failed++;
-      recordConversionFailure();
+      // A trace stopped because every caller left is not a failed conversion.
+      if (!signal.aborted) recordConversionFailure();
       const error = err instanceof AppError ? err.toJSON() : { code: 'INTERNAL' as const, detail: 'The conversion failed unexpectedly.' };
       Object.assign(view, { state: 'failed', finishedAt: iso(Date.now()), error });
       throw err;
