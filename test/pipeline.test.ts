@@ -6,6 +6,10 @@ import { convertImage } from '../src/pipeline/convert.js';
 import { limitsFromConfig } from '../src/pipeline/limits.js';
 import { parseOptions } from '../src/pipeline/options.js';
 import { assertSafeSvg } from '../src/quality/svg-allowlist.js';
+import { addGapFiller, optimizePathData, optimizeSvg } from '../src/pipeline/optimize.js';
+import { scoreSvg } from '../src/pipeline/evaluate.js';
+import { VTRACER_CLI_DEFAULTS } from '../src/engines/index.js';
+import { vtracerEngine } from '../src/engines/vtracer.js';
 import { tierDeadlines } from '../src/config/config.js';
 import { ensureFixtures, type FixtureIndex } from './fixtures/index.js';
 import { testConfig } from './helpers/service.js';
@@ -112,5 +116,51 @@ describe('options', () => {
     const few = await convert(fixtures['flat-art'].file, { engine: 'potrace', max_colors: '3' });
     const fills = new Set(few.svg.match(/fill="#[0-9a-f]{6}"/gi));
     expect(fills.size).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('SVG optimisation', () => {
+  const doc = (body: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">${body}</svg>`;
+
+  it('writes path data relative, straight cubics as lines, collinear runs merged, closing lines dropped', () => {
+    const d = optimizePathData('M10 10 C13.33 10 16.67 10 20 10 L30 10 L30 20 L30 30 L10 30 L10 10 Z', undefined);
+    expect(d).toBe('m10 10h20v20h-20z');
+  });
+
+  it('folds a translate() into the coordinates and shortens colours', () => {
+    const out = optimizeSvg(doc('<path d="M0 0 L4 0 L4 4 Z" fill="#AABBCC" transform="translate(3,5)"/>'));
+    expect(out).toContain('<path d="m3 5h4v4z" fill="#abc"/>');
+  });
+
+  it('keeps curves, uses the s shorthand for reflected control points, and leaves arcs alone', () => {
+    expect(optimizePathData('M0 0 C0 10 10 10 10 0 C10 -10 20 -10 20 0', undefined)).toBe('m0 0c0 10 10 10 10 0s10-10 10 0');
+    expect(optimizePathData('M0 0 A5 5 0 0 1 10 0', undefined)).toBeNull();
+  });
+
+  it('rounds to the precision asked for and never drifts', () => {
+    // 100 relative steps of 0.04: positions are rounded absolute, then differenced, so the end
+    // point is exact (rounding each step would end at 0) and the steps merge into one line.
+    const d = 'M0 0' + ' l0.04 0'.repeat(100);
+    expect(optimizePathData(d, 1)).toBe('m0 0h4');
+    expect(optimizePathData('M1.26 2.24 L3.91 7.15', 1)).toBe('m1.3 2.2 2.6 5');
+  });
+
+  it('is idempotent, and lossless in rendering at the default precision', async () => {
+    const source = fixtures['flat-art'];
+    const { data, info } = await (await import('sharp')).default(source.file).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const image = { width: info.width, height: info.height, data: new Uint8Array(data), hasTransparency: false };
+    const raw = await vtracerEngine.trace(image, VTRACER_CLI_DEFAULTS);
+    const once = optimizeSvg(raw);
+    expect(optimizeSvg(once)).toBe(once);
+    expect(optimizeSvg(optimizeSvg(raw, { precision: 1 }))).toBe(optimizeSvg(raw, { precision: 1 }));
+    expect(once.length).toBeLessThan(raw.length * 0.6);
+    const before = scoreSvg(image, raw);
+    expect(Math.abs(scoreSvg(image, once) - before)).toBeLessThan(0.001);
+    expect(Math.abs(scoreSvg(image, optimizeSvg(raw, { precision: 1 })) - before)).toBeLessThan(0.001);
+  });
+
+  it('the gap filler strokes each shape in its own colour', () => {
+    const out = addGapFiller(doc('<path d="M0 0h4v4z" fill="#123456"/>'), 0.5);
+    expect(out).toContain('stroke="#123456" stroke-width="0.5"');
   });
 });
