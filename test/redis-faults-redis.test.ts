@@ -119,3 +119,64 @@ describe('Redis down when the API starts', () => {
     expect(api.child.exitCode, api.output()).toBeNull();
   });
 });
+
+describe('Redis killed mid-job, then back on the same port (AOF)', () => {
+  it('loses no job: the active one completes after the restart; every caller gets an answer or 503, never a hung socket', async () => {
+    const redis = later(await privateRedis());
+    await redis.start();
+    const prefix = uniquePrefix('faults-kill');
+    const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix, LOCK_DURATION_MS: '2000' };
+    // A sync caller waits at most REQUEST_TIMEOUT_MS - 1 s, then gets 503 QUEUE_TIMEOUT and polls.
+    const api = later(await startApiProcess({ ...env, QUEUE_WAIT_MS: '5000', REQUEST_TIMEOUT_MS: '20000' }));
+    later(await startWorkerProcess(env));
+
+    const photo = await readFile(fixtures['photo-like'].file);
+    const accepted = new Set<string>();
+    const submitted = await postImage(api.base, photo, { async: '1' });
+    expect(submitted.status, submitted.body).toBe(202);
+    const id = jobIdOf(photo);
+    accepted.add(id);
+    // A sync caller on a second slow job, and sync callers of the first one (de-duplicated onto it).
+    const slowSync = postImage(api.base, photo, { quality: '0.84' }, 40_000);
+    accepted.add(jobIdOf(photo, { quality: '0.84' }));
+    await waitFor('job active', async () => (await getJob(api.base, id))?.state === 'active', 30_000, 50);
+
+    // Callers keep arriving around the moment Redis dies (de-duplicated onto the active job), so
+    // some are between two Redis calls when it goes: each must get a definite answer, and the API
+    // must not crash (an unhandled rejection inside BullMQ's Job.waitUntilFinished did, 2 runs in 3).
+    const around: Promise<Answer>[] = [];
+    const stream = (async () => {
+      for (let i = 0; i < 60; i++) {
+        for (let j = 0; j < 5; j++) around.push(postImage(api.base, photo, {}, 40_000));
+        await sleep(5);
+      }
+    })();
+    await sleep(200);
+    await redis.stop('SIGKILL');
+    await stream;
+    await sleep(200);
+    expect(api.child.exitCode, `the API died:\n${api.output()}`).toBeNull();
+
+    // While Redis is away: new work and polls get 503 fast.
+    const during = await Promise.all([postImage(api.base, await smallLogo(96, '#225588')), postImage(api.base, photo, { async: '1' })]);
+    for (const answer of during) expectNotReady(answer);
+    const poll = await fetch(`${api.base}/api/jobs/${id}`, { signal: AbortSignal.timeout(FAST_MS) });
+    expect(poll.status).toBe(503);
+
+    await sleep(1000);
+    await redis.start();
+
+    for (const answer of [...(await Promise.all(around)), await slowSync]) {
+      expect([200, 503], `${answer.status} ${answer.error ?? answer.body.slice(0, 200)}`).toContain(answer.status);
+      if (answer.status === 503) expect(['NOT_READY', 'QUEUE_TIMEOUT']).toContain(answer.code);
+    }
+    // The API process survived, and every accepted job finished with its result.
+    expect(api.child.exitCode, api.output()).toBeNull();
+    for (const job of accepted) await waitCompleted(api, job);
+    const counts = await drained(redis.url, prefix);
+    expect(counts).toMatchObject({ completed: accepted.size, failed: 0 });
+    const again = await postImage(api.base, photo);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-svg-ai-cache')).toBe('hit');
+  });
+});

@@ -54,6 +54,9 @@ export class RedisConverter implements Converter {
     this.queue.on('error', (err) => logger.debug({ err: err.message }, 'queue error'));
     this.events = new QueueEvents(QUEUE_NAME, { connection: blockingClient(url, logger, 'svgai-api-events'), prefix });
     this.events.on('error', (err) => logger.debug({ err: err.message }, 'queue events error'));
+    // Each waiting caller adds one listener per job event and removes it when it settles; twenty
+    // de-duplicated callers of one image are normal, not a leak worth a warning.
+    this.events.setMaxListeners(0);
     this.inputs = new RedisInputStore(this.redis, prefix, config.JOB_TTL_SECONDS);
     this.results = new RedisResultCache(this.redis, prefix, config.CACHE_TTL_SECONDS);
   }
@@ -116,8 +119,6 @@ export class RedisConverter implements Converter {
     const deadlines = tierDeadlines(this.config);
     const tierDeadline = options.tier === 'auto' ? Math.max(...Object.values(deadlines)) : deadlines[options.tier];
     const ttl = Math.min(tierDeadline + this.config.QUEUE_WAIT_MS, this.config.REQUEST_TIMEOUT_MS - 1000);
-    const job = await orNotReady(this.queue.getJob(id));
-    if (!job) throw notReady();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -126,18 +127,59 @@ export class RedisConverter implements Converter {
       );
     });
     const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('caller went away')), { once: true }));
+    const finished = this.finished(id);
     try {
-      await Promise.race([job.waitUntilFinished(this.events, ttl), timeout, aborted]);
+      await Promise.race([finished.settled, timeout, aborted]);
     } catch (err) {
       if (err instanceof AppError || signal?.aborted) throw err;
-      // waitUntilFinished rejects with the job's failedReason as the message.
+      // A failed job rejects with its failedReason as the message.
       throw AppError.fromJSON(errorFromFailure((err as Error).message))!;
     } finally {
       clearTimeout(timer);
+      finished.stop();
     }
     const result = await this.results.get(id);
     if (!result) throw new AppError('INTERNAL', 'The conversion finished but its result has expired; send the image again.');
     return result;
+  }
+
+  /**
+   * Settles when the job completes (resolves) or fails (rejects with its failedReason); NOT_READY
+   * when Redis cannot say. Not BullMQ's Job.waitUntilFinished: its look at the job's state runs
+   * inside an async Promise executor, so a Redis error there (Redis dying while a caller starts
+   * waiting) was an unhandled rejection that killed the API process.
+   */
+  private finished(id: string): { settled: Promise<void>; stop(): void } {
+    const completedEvent = `completed:${id}`;
+    const failedEvent = `failed:${id}`;
+    let onCompleted: () => void = () => undefined;
+    let onFailed: (args: { failedReason: string }) => void = () => undefined;
+    // Per-job event names (`completed:<id>`) are emitted by QueueEvents but not in its typed listener map.
+    const events = this.events as unknown as NodeJS.EventEmitter;
+    const settled = new Promise<void>((resolve, reject) => {
+      onCompleted = () => resolve();
+      onFailed = ({ failedReason }) => reject(new Error(failedReason));
+      events.on(completedEvent, onCompleted);
+      events.on(failedEvent, onFailed);
+      // The job may have finished before we listened: look once, now that the events are read.
+      orNotReady(
+        (async () => {
+          await this.events.waitUntilReady();
+          const job = await this.queue.getJob(id);
+          if (!job) throw notReady();
+          const state = await job.getState();
+          if (state === 'completed') resolve();
+          else if (state === 'failed') reject(new Error((await this.queue.getJob(id))?.failedReason ?? job.failedReason));
+        })(),
+      ).catch(reject);
+    });
+    return {
+      settled,
+      stop: () => {
+        events.off(completedEvent, onCompleted);
+        events.off(failedEvent, onFailed);
+      },
+    };
   }
 
   async job(id: string): Promise<JobView | undefined> {
