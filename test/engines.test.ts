@@ -341,4 +341,38 @@ describe('vtracer', () => {
     expect(await vtracerEngine.trace(img, VTRACER_CLI_DEFAULTS)).toBe(a);
     expect(render(a).at(20, 2)[3]).toBe(0);
   });
+
+  describe('tiles', () => {
+    /** 300x200: a smooth diagonal gradient with a dark disc, the kind of image tiles are for. */
+    const shaded = makeImage(300, 200, (x, y) =>
+      inDisc(x, y, 150, 100, 50) ? [40, 30, 90, 255] : [Math.round((x * 255) / 299), Math.round((y * 255) / 199), 128, 255],
+    );
+    const tiled = { ...VTRACER_CLI_DEFAULTS, colorPrecision: 8, tileSize: 128 };
+
+    it('are deterministic, whatever the concurrency, and no less faithful than one trace', async () => {
+      const a = await vtracerEngine.trace(shaded, { ...tiled, tileConcurrency: 1 });
+      expect(await vtracerEngine.trace(shaded, { ...tiled, tileConcurrency: 4 })).toBe(a);
+      expectWellFormed(a, shaded);
+      const error = (svg: string) => {
+        const r = render(svg);
+        let sum = 0;
+        for (let y = 0; y < 200; y += 2) for (let x = 0; x < 300; x += 2) for (let c = 0; c < 3; c++) sum += Math.abs(r.at(x, y)[c]! - shaded.data[(y * 300 + x) * 4 + c]!);
+        return sum / (150 * 100 * 3);
+      };
+      const whole = error(await vtracerEngine.trace(shaded, { ...tiled, tileSize: 0 }));
+      expect(error(a)).toBeLessThan(whole);
+      expect(render(a).at(150, 100)).toEqual([40, 30, 90, 255]);
+    });
+
+    it('leave no seam: every pixel of an opaque image stays opaque', async () => {
+      // Traced at a scale that puts tile edges between pixels, where a seam would show.
+      const flat = makeImage(301, 203, () => [200, 120, 40, 255]);
+      const svg = await vtracerEngine.trace(flat, { ...tiled, tileSize: 64 });
+      expect(svg.match(/<path/g)!.length).toBeGreaterThan(12); // really tiled
+      const px = new Resvg(svg.replace(/width="301" height="203"/, 'width="433" height="292"')).render().pixels; // a copy per access
+      let holes = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i] !== 255) holes++;
+      expect(holes).toBe(0);
+    });
+  });
 });
