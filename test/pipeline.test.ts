@@ -26,7 +26,9 @@ beforeAll(async () => {
 describe('classification from the pixels', () => {
   it.each([
     ['logo-2c', 1],
-    ['logo-4c', 1],
+    // Three distinct hues on white: tier 2 since the classifier counts colour families (see
+    // test/classify.test.ts); one-colour logos and pictograms are tier 1.
+    ['logo-4c', 2],
     ['transparent-logo', 1],
     ['flat-art', 2],
     ['gradient', 3],

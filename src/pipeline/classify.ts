@@ -3,6 +3,8 @@
  * milliseconds whatever the image size; the features go back to the caller with the answer.
  */
 import type { RgbaImage } from '../engines/engine.js';
+import { SRGB8_TO_LINEAR, linearRgbToOklabInto } from '../color/oklab.js';
+import { TRANSPARENT, quantize } from '../color/quantize.js';
 import { CLASSIFY, type Tier } from '../tiers/thresholds.js';
 
 export interface Features {
@@ -20,6 +22,13 @@ export interface Features {
   edgeShare: number;
   /** Shannon entropy (bits) of the 5-bit colour histogram. */
   entropy: number;
+  /**
+   * Foreground colour families (see colourFamilies) holding at least 3.5 % of the foreground's
+   * interior pixels: 1 for a one-colour logo or pictogram, more for multi-colour clip art.
+   */
+  families: number;
+  /** Share of the foreground's interior pixels outside its largest colour family. */
+  secondShare: number;
 }
 
 export interface Classification {
@@ -86,6 +95,7 @@ export function extractFeatures(image: RgbaImage): Features {
   }
   const share = (n: number) => (pairs === 0 ? 0 : n / pairs);
   const round = (n: number) => Math.round(n * 10000) / 10000;
+  const fam = colourFamilies(image, stride);
   return {
     c95,
     colors: counts.length,
@@ -94,12 +104,89 @@ export function extractFeatures(image: RgbaImage): Features {
     smoothShare: round(share(smooth)),
     edgeShare: round(share(edges)),
     entropy: round(entropy),
+    families: fam.families,
+    secondShare: round(fam.secondShare),
   };
+}
+
+/** Colours closer than this (Oklab, lightness difference halved) belong to one family. */
+const FAMILY_DISTANCE = 0.07;
+/** A family counts in `families` from this share of the foreground. */
+const FAMILY_MIN_SHARE = 0.035;
+
+/**
+ * How many distinct colours the foreground is made of. The image (a nearest-neighbour sample, so
+ * no new blends appear) is quantised to 16 colours; the background is what covers most of the
+ * border (a colour, or transparency). Only interior pixels count (all four neighbours in the same
+ * colour): anti-aliasing fringes have almost none, so they never pass for a colour of their own.
+ * Foreground colours are then grouped greedily, most frequent first, each joining the first
+ * family whose founding colour is within FAMILY_DISTANCE. Lightness counts half, so the shades
+ * of one hue (a clover's greens) form one family while distinct hues or greys stay apart.
+ */
+export function colourFamilies(image: RgbaImage, stride: number): { families: number; secondShare: number } {
+  const sw = Math.ceil(image.width / stride);
+  const sh = Math.ceil(image.height / stride);
+  const data = new Uint8Array(sw * sh * 4);
+  for (let y = 0, o = 0; y < sh; y++) {
+    const row = y * stride * image.width;
+    for (let x = 0; x < sw; x++, o += 4) {
+      const i = (row + x * stride) * 4;
+      data[o] = image.data[i]!;
+      data[o + 1] = image.data[i + 1]!;
+      data[o + 2] = image.data[i + 2]!;
+      data[o + 3] = image.data[i + 3]!;
+    }
+  }
+  const q = quantize({ width: sw, height: sh, data }, { maxColors: 16 });
+  const k = q.palette.length;
+  const bgKey = (c: number) => (c === TRANSPARENT ? k : c);
+  const border = new Float64Array(k + 1);
+  for (let x = 0; x < sw; x++) {
+    border[bgKey(q.indices[x]!)]!++;
+    border[bgKey(q.indices[(sh - 1) * sw + x]!)]!++;
+  }
+  for (let y = 0; y < sh; y++) {
+    border[bgKey(q.indices[y * sw]!)]!++;
+    border[bgKey(q.indices[y * sw + sw - 1]!)]!++;
+  }
+  let bg = 0;
+  for (let c = 1; c <= k; c++) if (border[c]! > border[bg]!) bg = c;
+
+  const interior = new Float64Array(k);
+  for (let y = 1; y < sh - 1; y++) {
+    for (let x = 1, p = y * sw + 1; x < sw - 1; x++, p++) {
+      const c = q.indices[p]!;
+      if (c !== TRANSPARENT && q.indices[p - 1] === c && q.indices[p + 1] === c && q.indices[p - sw] === c && q.indices[p + sw] === c) interior[c]!++;
+    }
+  }
+  const lab = new Float64Array(k * 3);
+  q.palette.forEach((c, i) => linearRgbToOklabInto(SRGB8_TO_LINEAR[c.r]!, SRGB8_TO_LINEAR[c.g]!, SRGB8_TO_LINEAR[c.b]!, lab, i * 3));
+  const distance = (i: number, j: number) =>
+    Math.hypot((lab[i * 3]! - lab[j * 3]!) / 2, lab[i * 3 + 1]! - lab[j * 3 + 1]!, lab[i * 3 + 2]! - lab[j * 3 + 2]!);
+
+  const fg: number[] = [];
+  let total = 0;
+  for (let c = 0; c < k; c++) {
+    if (c === bg || interior[c] === 0 || (bg < k && distance(c, bg) < FAMILY_DISTANCE)) continue;
+    fg.push(c);
+    total += interior[c]!;
+  }
+  if (total === 0) return { families: 0, secondShare: 0 };
+  fg.sort((a, b) => interior[b]! - interior[a]! || a - b);
+  const families: { seed: number; share: number }[] = [];
+  for (const c of fg) {
+    const share = interior[c]! / total;
+    const family = families.find((f) => distance(f.seed, c) < FAMILY_DISTANCE);
+    if (family) family.share += share;
+    else families.push({ seed: c, share });
+  }
+  const largest = Math.max(...families.map((f) => f.share));
+  return { families: families.filter((f) => f.share >= FAMILY_MIN_SHARE).length, secondShare: 1 - largest };
 }
 
 export function tierFromFeatures(f: Features): Tier {
   const flat = f.flatShare >= CLASSIFY.minFlatShare && f.smoothShare <= CLASSIFY.maxSmoothShare;
-  if (flat && f.c95 <= CLASSIFY.tier1MaxC95) return 1;
+  if (flat && f.c95 <= CLASSIFY.tier1MaxC95 && f.secondShare < CLASSIFY.tier1MaxSecondShare) return 1;
   if (flat && f.c95 <= CLASSIFY.tier2MaxC95) return 2;
   return 3;
 }

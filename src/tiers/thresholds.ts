@@ -19,6 +19,12 @@ export const SEARCH_BUDGET_MS: Record<Tier, number> = { 1: 500, 2: 1250, 3: 3750
 export const CLASSIFY = {
   /** Tier 1: at most this many colours cover 95 % of the opaque pixels... */
   tier1MaxC95: 4,
+  /**
+   * ...and one foreground colour family: at most this share of the foreground's interior pixels
+   * lies outside its main family (logos and pictograms: under 0.01 measured; the flattest
+   * two-colour clip art: 0.11 and up).
+   */
+  tier1MaxSecondShare: 0.06,
   /** Tier 2: flat colours, a handful more. */
   tier2MaxC95: 12,
   /** ...and at least this share of neighbouring pixel pairs are (nearly) the same colour. */
