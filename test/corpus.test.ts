@@ -1,12 +1,15 @@
 /**
  * The development corpus (../shared/corpus, beside the project; not part of it). Every image
- * converts; tier 1 and tier 2 images meet their SSIM targets; the classifier agrees with the
- * folders. Where the corpus is absent (a user's fresh clone) the suite says so and skips.
+ * converts and meets its folder tier's SSIM target, and so does every transparent render of the
+ * vector originals (scored over white and over black); the classifier agrees with the folders on
+ * at least 95 % of each group. Where the corpus is absent (a user's fresh clone) the suite says so
+ * and skips.
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadTransparentImages, type BenchImage } from '../src/bench/corpus.js';
 import type { ConversionResult } from '../src/pipeline/convert.js';
 import { TracePool } from '../src/queue/thread-pool.js';
 import { TIER_TARGETS } from '../src/tiers/thresholds.js';
@@ -19,28 +22,42 @@ if (!present) console.warn(`[corpus] skipped: no corpus at ../shared/corpus (it 
 const pool = present ? new TracePool(testConfig()) : undefined;
 afterAll(() => pool?.close());
 
-const results = new Map<string, { folderTier: 1 | 2 | 3; result: ConversionResult }>();
+type Group = 'tier1' | 'tier2' | 'tier3' | 'transparent';
+const results = new Map<Group, { file: string; folderTier: 1 | 2 | 3; result: ConversionResult }[]>();
 
 async function images(tier: 1 | 2 | 3): Promise<string[]> {
   return present ? (await readdir(path.join(CORPUS, `tier${tier}`))).filter((f) => f.endsWith('.png')).sort() : [];
+}
+
+async function check(group: Group, file: string, folderTier: 1 | 2 | 3, input: Buffer) {
+  const result = await pool!.convert(input, { tier: 'auto', engine: 'auto' });
+  if (!results.has(group)) results.set(group, []);
+  results.get(group)!.push({ file, folderTier, result });
+  expect(result.svg).toMatch(/^<svg/);
+  expect(result.ssim, `${file}: tier ${result.tier}, ${result.engine} ${result.strategy}`).toBeGreaterThanOrEqual(TIER_TARGETS[folderTier].ssim);
 }
 
 describe.skipIf(!present)('corpus', async () => {
   for (const tier of [1, 2, 3] as const) {
     const files = await images(tier);
     describe(`tier${tier}`, () => {
-      it.concurrent.each(files)('%s converts' + (tier < 3 ? ' and meets its target' : ''), async (file) => {
-        const result = await pool!.convert(await readFile(path.join(CORPUS, `tier${tier}`, file)), { tier: 'auto', engine: 'auto' });
-        results.set(file, { folderTier: tier, result });
-        expect(result.svg).toMatch(/^<svg/);
-        if (tier < 3) expect(result.ssim, `${file}: ${result.engine} ${result.strategy}`).toBeGreaterThanOrEqual(TIER_TARGETS[tier].ssim);
+      it.concurrent.each(files)('%s converts and meets its target', async (file) => {
+        await check(`tier${tier}`, file, tier, await readFile(path.join(CORPUS, `tier${tier}`, file)));
       });
     });
   }
 
-  it('classifies at least 90 % of the images into their folder tier', () => {
-    expect(results.size).toBe(48);
-    const agree = [...results.values()].filter((r) => r.result.tier === r.folderTier).length;
-    expect(agree / results.size).toBeGreaterThanOrEqual(0.9);
+  const transparent: BenchImage[] = present ? (await loadTransparentImages(CORPUS)).images : [];
+  describe('transparent renders of the vector originals', () => {
+    it.concurrent.each(transparent.map((i) => [i.file, i] as const))('%s converts and meets its target over white and black', async (_file, image) => {
+      await check('transparent', image.file, image.folderTier, image.png);
+    });
+  });
+
+  it.each(['tier1', 'tier2', 'tier3', 'transparent'] as const)('classifies at least 95 %% of %s into its folder tier', (group) => {
+    const all = results.get(group) ?? [];
+    expect(all.length).toBeGreaterThan(0);
+    const wrong = all.filter((r) => r.result.tier !== r.folderTier).map((r) => `${r.file} (tier ${r.result.tier})`);
+    expect((all.length - wrong.length) / all.length, wrong.join(', ')).toBeGreaterThanOrEqual(0.95);
   });
 });

@@ -7,10 +7,27 @@ import { measureSsim } from '../quality/ssim.js';
 import { assertSafeSvg } from '../quality/svg-allowlist.js';
 import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
-import { fitSvgToSize, optimizeSvg } from './optimize.js';
+import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
+import type { Rgb } from '../color/quantize.js';
+
+/** How a traced SVG is finished before it is scored. */
+export interface Finish {
+  /** Decimals of path coordinates, in trace pixels (default DEFAULT_PRECISION). */
+  precision?: number;
+  /** Stroke every shape in its own colour, this many *source* pixels wide (0 or unset: no strokes). */
+  gapFiller?: number;
+  /** Every fill and stroke colour is replaced by its nearest (Oklab) colour in this list. */
+  colours?: Rgb[];
+}
+
+/**
+ * One decimal of a trace pixel: at most 0.05 px of rounding, which measured under 0.0003 SSIM on
+ * every corpus image (two decimals: no change at all; none: up to 0.003) for 10-20 % fewer bytes.
+ */
+export const DEFAULT_PRECISION = 1;
 
 export interface Evaluator {
-  evaluate(engine: EngineName, params: object, image: RgbaImage, label: string): Promise<Candidate>;
+  evaluate(engine: EngineName, params: object, image: RgbaImage, label: string, finish?: Finish): Promise<Candidate>;
   /** SSIMs measured so far, by exact SVG text: the score stage re-uses a measurement only for identical bytes. */
   readonly measured: Map<string, number>;
 }
@@ -19,14 +36,22 @@ export function scoreSvg(source: DecodedImage, svg: string): number {
   return measureSsim(source, renderSvg(svg, source.width, source.height));
 }
 
-export function makeEvaluator(source: DecodedImage, maxSvgBytes: number): Evaluator {
+/** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */
+export async function traceSvg(source: DecodedImage, engine: EngineName, params: object, image: RgbaImage, finish: Finish = {}): Promise<string> {
+  const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
+  const raw = await engineImpl.trace(image, params);
+  let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
+  if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
+  if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
+  return optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
+}
+
+export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, defaults: Finish = {}): Evaluator {
   const measured = new Map<string, number>();
   return {
     measured,
-    async evaluate(engine, params, image, label) {
-      const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
-      const raw = await engineImpl.trace(image, params);
-      const svg = optimizeSvg(fitSvgToSize(raw, source.width, source.height, image.width, image.height));
+    async evaluate(engine, params, image, label, finish) {
+      const svg = await traceSvg(source, engine, params, image, { ...defaults, ...finish });
       if (svg.length > maxSvgBytes) {
         throw new AppError('TOO_COMPLEX', `The traced SVG would be ${(svg.length / 1e6).toFixed(1)} MB, over the ${(maxSvgBytes / 1e6).toFixed(1)} MB limit.`);
       }

@@ -7,6 +7,8 @@
  * many decimals (in the SVG's own user units): a measured, scored trade of bytes for accuracy.
  */
 
+import { srgb8ToOklab } from '../color/oklab.js';
+
 export interface OptimizeOptions {
   /**
    * Decimals kept in path coordinates (0-3). Unset: each path keeps the decimals it has, so the
@@ -396,5 +398,32 @@ export function addGapFiller(svg: string, width: number): string {
     const fill = /\sfill="(#[0-9a-fA-F]{3,6})"/.exec(tag);
     if (!fill) return tag;
     return tag.replace(/\s*(\/?)>$/, ` stroke="${fill[1]}" stroke-width="${w}"$1>`);
+  });
+}
+
+/** Replaces every #rgb/#rrggbb paint colour by its nearest (Oklab) entry of `colours`. */
+export function snapColours(svg: string, colours: readonly { r: number; g: number; b: number }[]): string {
+  const labs = colours.map((c) => srgb8ToOklab(c.r, c.g, c.b));
+  const hex = (c: { r: number; g: number; b: number }) => '#' + ((1 << 24) | (c.r << 16) | (c.g << 8) | c.b).toString(16).slice(1);
+  const memo = new Map<string, string>();
+  return svg.replace(/(fill|stroke|stop-color)="#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})"/g, (_m, attr: string, h: string) => {
+    let out = memo.get(h);
+    if (out === undefined) {
+      const full = h.length === 3 ? h.replace(/./g, (c) => c + c) : h;
+      const v = parseInt(full, 16);
+      const lab = srgb8ToOklab(v >> 16, (v >> 8) & 255, v & 255);
+      let best = 0;
+      let bestD = Infinity;
+      labs.forEach((l, i) => {
+        const d = (l.L - lab.L) ** 2 + (l.a - lab.a) ** 2 + (l.b - lab.b) ** 2;
+        if (d < bestD) {
+          bestD = d;
+          best = i;
+        }
+      });
+      out = hex(colours[best]!);
+      memo.set(h, out);
+    }
+    return `${attr}="${out}"`;
   });
 }

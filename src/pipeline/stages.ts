@@ -108,6 +108,7 @@ export const trace: Stage = {
       features: need(s.classification, 'classification').features,
       engine: s.options.engine,
       maxColors: s.options.maxColors,
+      options: s.options,
       target: s.options.quality ?? TIER_TARGETS[tier].ssim,
       budgetEndsAt: now + Math.min(budget, (s.deadline - now) * SEARCH_SHARE),
       resized: (maxSide) => {
@@ -116,7 +117,7 @@ export const trace: Stage = {
         if (!image) cache.set(side, (image = resizedTo(source, side)));
         return image;
       },
-      evaluate: (engine, params, image, label) => need(s.evaluator, 'evaluator').evaluate(engine, params, image, label),
+      evaluate: (engine, params, image, label, finish) => need(s.evaluator, 'evaluator').evaluate(engine, params, image, label, finish),
     });
   },
 };

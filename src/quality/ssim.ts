@@ -106,11 +106,19 @@ function toImageData(plane: Plane): { width: number; height: number; data: Uint8
   return { width, height, data };
 }
 
+/**
+ * The downsampling factor ssim.js's "original" mode applies before comparing (1 = none): SSIM sees
+ * the image at about 256 pixels on its shorter side, whatever its size.
+ */
+export function ssimDownsampleFactor(width: number, height: number): number {
+  return Math.max(1, Math.round(Math.min(width, height) / 256));
+}
+
 function ssimOver(source: RgbaImage, render: RenderedSvg, bg: Background): number {
   const { width, height } = source;
   let a: Plane = { width, height, values: sourceLuma(source, bg) };
   let b: Plane = { width, height, values: renderLuma(render, bg) };
-  const f = Math.round(Math.min(width, height) / 256);
+  const f = ssimDownsampleFactor(width, height);
   if (f > 1) {
     a = downsample(a, f);
     b = downsample(b, f);

@@ -1,8 +1,10 @@
 /** What a tier strategy is given and what it returns. One file per tier implements it. */
 import type { EngineName, RgbaImage } from '../engines/engine.js';
-import type { EngineChoice } from '../pipeline/options.js';
+import { applyPalette, quantize, TRANSPARENT, type Quantized, type Rgb } from '../color/quantize.js';
+import type { ConvertOptions, EngineChoice, PaletteEntry } from '../pipeline/options.js';
 import type { DecodedImage } from '../pipeline/decode.js';
 import type { Features } from '../pipeline/classify.js';
+import type { Finish } from '../pipeline/evaluate.js';
 import type { Tier } from './thresholds.js';
 
 export interface Candidate {
@@ -19,6 +21,8 @@ export interface StrategyContext {
   features: Features;
   engine: EngineChoice;
   maxColors: number | undefined;
+  /** Every caller option (palette, min_area, stacking, gap_filler, precision...). */
+  options?: ConvertOptions;
   /** SSIM to reach; strategies stop searching once a candidate meets it. */
   target: number;
   /** Epoch ms after which a strategy must stop trying new candidates and return its best. */
@@ -26,7 +30,7 @@ export interface StrategyContext {
   /** The source, downscaled so its longer side is at most `maxSide` (the source itself when already small). */
   resized(maxSide: number): Promise<RgbaImage>;
   /** Traces, optimises and scores one candidate against the full-size source. */
-  evaluate(engine: EngineName, params: object, image: RgbaImage, label: string): Promise<Candidate>;
+  evaluate(engine: EngineName, params: object, image: RgbaImage, label: string, finish?: Finish): Promise<Candidate>;
 }
 
 export interface TierStrategy {
@@ -51,7 +55,108 @@ export interface Plan {
   /** Longer side of the traced copy; the source is used as is when it is smaller. */
   maxSide: number;
   label: string;
+  /** How the SVG is finished (coordinate precision, gap filler); the caller's options win. */
+  finish?: Finish;
 }
+
+// --- Caller options applied to a plan ---
+
+/**
+ * The image a plan traces: resized, then mapped to the caller's palette (each opaque pixel takes
+ * its nearest entry's colour, or becomes transparent), or for vtracer, which has no colour limit
+ * of its own, quantised to max_colors. Potrace and imagetracer take max_colors as a parameter.
+ */
+export async function planImage(ctx: StrategyContext, plan: Plan): Promise<{ image: RgbaImage; colours?: Rgb[] }> {
+  const image = await ctx.resized(plan.maxSide);
+  const palette = ctx.options?.palette;
+  if (palette && palette.length > 0) {
+    const colours = palette.flatMap((e) => (e.to === 'transparent' ? [] : [e.to ?? { r: e.r, g: e.g, b: e.b }]));
+    return { image: mapToPalette(image, palette), colours };
+  }
+  if (ctx.maxColors !== undefined && plan.engine === 'vtracer') {
+    const q = quantize(image, { maxColors: ctx.maxColors });
+    return { image: flatten(image, q), colours: q.palette };
+  }
+  return { image };
+}
+
+/** Every opaque pixel replaced by its palette colour; TRANSPARENT pixels become 0,0,0,0. */
+function flatten(image: RgbaImage, q: Quantized, to?: (index: number) => { r: number; g: number; b: number } | 'transparent'): RgbaImage {
+  const data = new Uint8Array(image.width * image.height * 4);
+  for (let p = 0, o = 0; p < q.indices.length; p++, o += 4) {
+    const i = q.indices[p]!;
+    if (i === TRANSPARENT) continue;
+    const c = to ? to(i) : q.palette[i]!;
+    if (c === 'transparent') continue;
+    data[o] = c.r;
+    data[o + 1] = c.g;
+    data[o + 2] = c.b;
+    data[o + 3] = 255;
+  }
+  return { width: image.width, height: image.height, data };
+}
+
+export function mapToPalette(image: RgbaImage, palette: readonly PaletteEntry[]): RgbaImage {
+  const q = applyPalette(image, palette.map(({ r, g, b }) => ({ r, g, b })));
+  return flatten(image, q, (i) => palette[i]!.to ?? palette[i]!);
+}
+
+/** A plan's engine parameters with the caller's min_area, stacking and colour options applied. */
+export function planParams(ctx: StrategyContext, plan: Plan, image: RgbaImage): object {
+  const o = ctx.options;
+  const params: Record<string, unknown> = { ...(plan.params as Record<string, unknown>) };
+  const scale = image.width / ctx.source.width;
+  const palette = o?.palette !== undefined && o.palette.length > 0;
+  if (o?.minArea !== undefined) {
+    const area = o.minArea * scale * scale;
+    if (plan.engine === 'potrace') params.turdSize = Math.round(area);
+    if (plan.engine === 'vtracer') params.filterSpeckle = Math.round(Math.sqrt(area));
+    if (plan.engine === 'imagetracer') params.pathomit = Math.round(4 * Math.sqrt(area));
+  }
+  if (o?.stacking !== undefined) {
+    if (plan.engine === 'potrace') params.stacking = o.stacking;
+    if (plan.engine === 'vtracer') params.hierarchical = o.stacking;
+  }
+  if (palette) {
+    // The image is already mapped: trace exactly its colours.
+    if (plan.engine === 'potrace') {
+      delete params.palette;
+      params.maxColors = 256;
+      params.edgeColors = 'keep';
+    }
+    if (plan.engine === 'imagetracer') params.numberofcolors = Math.max(2, o!.palette!.length);
+    if (plan.engine === 'vtracer') params.colorPrecision = 8;
+  } else if (ctx.maxColors !== undefined) {
+    if (plan.engine === 'potrace') params.maxColors = ctx.maxColors;
+    if (plan.engine === 'imagetracer') params.numberofcolors = ctx.maxColors;
+    if (plan.engine === 'vtracer') params.colorPrecision = 8; // exact colours of the quantised image
+  }
+  return params;
+}
+
+/** How a plan's SVG is finished: the caller's precision and gap filler win over the plan's. */
+export function planFinish(ctx: StrategyContext, plan: Plan): Finish {
+  const o = ctx.options;
+  const finish: Finish = { ...plan.finish };
+  if (o?.precision !== undefined) finish.precision = o.precision;
+  const gap = o?.gapFiller ?? o?.stacking === 'cutout';
+  if (gap) finish.gapFiller = GAP_FILLER_WIDTH;
+  else delete finish.gapFiller;
+  return finish;
+}
+
+/** Stroke width of the gap filler, in source pixels: covers a half-pixel anti-aliasing seam on each side. */
+export const GAP_FILLER_WIDTH = 1;
+
+export async function evaluatePlan(ctx: StrategyContext, plan: Plan): Promise<Candidate> {
+  const { image, colours } = await planImage(ctx, plan);
+  const finish = planFinish(ctx, plan);
+  // vtracer averages the colours of clusters it merges: snap its fills back onto the palette.
+  if (colours && colours.length > 0) finish.colours = colours;
+  return ctx.evaluate(plan.engine, planParams(ctx, plan, image), image, plan.label, finish);
+}
+
+// --- Searches ---
 
 /**
  * Tries plans in order (cheapest first) until one meets the target or the budget runs out, then
@@ -64,13 +169,62 @@ export async function searchPlans(ctx: StrategyContext, plans: readonly Plan[]):
   for (const plan of plans) {
     if (candidates.length > 0 && Date.now() >= ctx.budgetEndsAt) break;
     try {
-      const image = await ctx.resized(plan.maxSide);
-      const candidate = await ctx.evaluate(plan.engine, plan.params, image, plan.label);
+      const candidate = await evaluatePlan(ctx, plan);
       candidates.push(candidate);
       if (candidate.ssim >= ctx.target) break;
     } catch (err) {
       lastError = err;
     }
+  }
+  if (candidates.length === 0) throw lastError;
+  return pickBest(candidates, ctx.target);
+}
+
+/**
+ * A ladder of plans from coarsest (fewest bytes) to finest. Starts at `start`; while the score is
+ * short of the target it climbs, two rungs at a time when far short; once the target is met it
+ * stops, or, when the score clears the target by `coarserMargin` and time remains, tries one rung
+ * down for fewer bytes. Keeps the smallest candidate that meets the target, else the best score.
+ */
+export async function searchLadder(
+  ctx: StrategyContext,
+  ladder: readonly Plan[],
+  start: number,
+  { coarserMargin = Infinity, farShort = 0.03 }: { coarserMargin?: number; farShort?: number } = {},
+): Promise<Candidate> {
+  const candidates: Candidate[] = [];
+  const tried = new Set<number>();
+  let lastError: unknown;
+  let i = Math.max(0, Math.min(ladder.length - 1, start));
+  let lastMs = 0;
+  while (i >= 0 && i < ladder.length && !tried.has(i)) {
+    // Stop when the budget is spent, or would be by another rung as slow as the last one.
+    if (candidates.length > 0 && Date.now() + lastMs * 0.8 >= ctx.budgetEndsAt) break;
+    tried.add(i);
+    const started = Date.now();
+    let candidate: Candidate;
+    try {
+      candidate = await evaluatePlan(ctx, ladder[i]!);
+    } catch (err) {
+      lastError = err;
+      i++;
+      continue;
+    }
+    lastMs = Date.now() - started;
+    candidates.push(candidate);
+    const gap = ctx.target - candidate.ssim;
+    if (gap <= 0) {
+      // Met. One rung coarser only when the margin is wide and that rung has not been tried.
+      if (-gap >= coarserMargin && i > 0 && !tried.has(i - 1)) {
+        i--;
+        coarserMargin = Infinity; // at most one step down
+        continue;
+      }
+      break;
+    }
+    if (candidates.some((c) => c.ssim >= ctx.target)) break; // a coarser rung missed: the met one stands
+    i += gap > farShort ? 2 : 1;
+    if (i >= ladder.length && !tried.has(ladder.length - 1)) i = ladder.length - 1;
   }
   if (candidates.length === 0) throw lastError;
   return pickBest(candidates, ctx.target);

@@ -1,10 +1,10 @@
 /**
- * Tier 1 — logos, icons, line art: a few flat colours. Potrace per colour layer has the best curve
- * fitting for these; layers are stacked so no seam shows where colours meet.
+ * Tier 1 — logos, icons, line art: one colour family on a background. Potrace per colour layer has
+ * the best curve fitting for these; layers are stacked so no seam shows where colours meet.
  */
 import { DEFAULT_POTRACE_PARAMS, type PotraceParams } from '../engines/potrace.js';
 import { DEFAULT_IMAGETRACER_PARAMS } from '../engines/imagetracer.js';
-import { VTRACER_CLI_DEFAULTS } from '../engines/vtracer.js';
+import { VTRACER_CLI_DEFAULTS, type VtracerParams } from '../engines/vtracer.js';
 import { plansFor, searchPlans, type Plan, type StrategyContext, type TierStrategy } from './strategy.js';
 
 const TRACE_SIDE = 1024;
@@ -22,7 +22,12 @@ export function tier1Plans(ctx: StrategyContext): Plan[] {
   return [
     potrace(colors),
     ...(ctx.maxColors ? [] : [potrace(Math.min(12, colors + 3))]),
-    { engine: 'vtracer', params: VTRACER_CLI_DEFAULTS, maxSide: TRACE_SIDE, label: 'vtracer defaults' },
+    {
+      engine: 'vtracer',
+      params: { ...VTRACER_CLI_DEFAULTS, mode: 'polygon' } satisfies VtracerParams,
+      maxSide: TRACE_SIDE,
+      label: 'vtracer polygons',
+    },
     { engine: 'imagetracer', params: { ...DEFAULT_IMAGETRACER_PARAMS, numberofcolors: Math.max(colors, 4) }, maxSide: TRACE_SIDE, label: 'imagetracer' },
   ];
 }

@@ -1,36 +1,80 @@
 /**
- * Tier 3 — photos, gradients, shading. Noise is every tracer's worst case (seconds, megabytes), so
- * trace a reduced copy first and only spend more pixels and colours when the score asks for it.
+ * Tier 3 — photos, gradients, shading. A ladder of vtracer settings from coarse to fine, searched
+ * against the SSIM target: start where this kind of image usually lands, climb while the score is
+ * short, stop at the first rung that meets the target.
+ *
+ * Measured on the corpus (10 Kodak photos, 8 gradient/3D renders), which shaped every rung:
+ * - Colour precision is the lever that matters: 8 bits instead of the CLI's 6 lifted the Kodak
+ *   minimum SSIM from 0.73 to 0.85 for the same bytes (6 bits merges dark shades into flat areas).
+ * - Polygons instead of splines: the same SSIM for ~55 % of the bytes once path data is relative.
+ * - Tiles of 128 px: vtracer's clustering is superlinear; a 768x512 photo traces in ~0.2 s
+ *   instead of ~1.5 s, with the same SSIM and slightly fewer bytes.
+ * - Trace size: SSIM compares images downsampled to ~256 px on the shorter side. Tracing at twice
+ *   that resolution lost nothing against full size; at the same resolution, 0.05-0.08 SSIM.
  */
 import { DEFAULT_IMAGETRACER_PARAMS } from '../engines/imagetracer.js';
 import { DEFAULT_POTRACE_PARAMS } from '../engines/potrace.js';
-import { VTRACER_CLI_DEFAULTS } from '../engines/vtracer.js';
-import { plansFor, searchPlans, type Plan, type StrategyContext, type TierStrategy } from './strategy.js';
+import { VTRACER_CLI_DEFAULTS, type VtracerParams } from '../engines/vtracer.js';
+import { ssimDownsampleFactor } from '../quality/ssim.js';
+import { plansFor, searchLadder, searchPlans, type Plan, type StrategyContext, type TierStrategy } from './strategy.js';
 
-export function tier3Plans(ctx: StrategyContext): Plan[] {
-  const vtracer = (maxSide: number, filterSpeckle: number, layerDifference: number): Plan => ({
+/** Below this share of flat neighbour pairs an image is photo-like (Kodak: <= 0.66; rendered art: >= 0.89). */
+const PHOTO_MAX_FLAT_SHARE = 0.78;
+/** Rung where photos start (every Kodak photo met 0.85 there); smooth rendered art starts at 0. */
+const PHOTO_START = 3;
+const TILE = 128;
+
+/** Longest side to trace at: twice the resolution SSIM looks at, never more than the source. */
+export function tier3TraceSide(width: number, height: number): number {
+  const longer = Math.max(width, height);
+  return Math.min(longer, 2 * Math.ceil(longer / ssimDownsampleFactor(width, height)));
+}
+
+export function tier3Ladder(ctx: StrategyContext): Plan[] {
+  const side = tier3TraceSide(ctx.source.width, ctx.source.height);
+  const rung = (colorPrecision: number, layerDifference: number, filterSpeckle: number): Plan => ({
     engine: 'vtracer',
-    params: { ...VTRACER_CLI_DEFAULTS, filterSpeckle, layerDifference },
-    maxSide,
-    label: `vtracer ${maxSide}px speckle ${filterSpeckle} step ${layerDifference}`,
+    params: {
+      ...VTRACER_CLI_DEFAULTS,
+      mode: 'polygon',
+      colorPrecision,
+      layerDifference,
+      filterSpeckle,
+      tileSize: TILE,
+      tileConcurrency: 2,
+    } satisfies VtracerParams,
+    maxSide: side,
+    label: `vtracer polygons ${colorPrecision} bits step ${layerDifference} speckle ${filterSpeckle}`,
   });
   const colors = ctx.maxColors ?? 24;
   return [
-    vtracer(384, 4, 24),
-    vtracer(512, 4, 16),
-    vtracer(768, 4, 16),
-    vtracer(1024, 2, 8),
+    rung(6, 32, 4),
+    rung(8, 32, 4),
+    rung(8, 24, 4),
+    rung(8, 16, 4),
+    rung(8, 12, 2),
+    rung(8, 8, 2),
+    rung(8, 4, 1),
     {
       engine: 'imagetracer',
       params: { ...DEFAULT_IMAGETRACER_PARAMS, numberofcolors: colors, blurradius: 1 },
-      maxSide: 512,
+      maxSide: Math.min(side, 1024),
       label: `imagetracer ${colors} colours`,
     },
-    { engine: 'potrace', params: { ...DEFAULT_POTRACE_PARAMS, maxColors: Math.min(colors, 16) }, maxSide: 512, label: 'potrace' },
+    { engine: 'potrace', params: { ...DEFAULT_POTRACE_PARAMS, maxColors: Math.min(colors, 16) }, maxSide: Math.min(side, 1024), label: 'potrace' },
   ];
+}
+
+/** Where on the ladder this image starts. */
+export function tier3Start(ctx: StrategyContext): number {
+  return ctx.features.flatShare < PHOTO_MAX_FLAT_SHARE ? PHOTO_START : 0;
 }
 
 export const tier3: TierStrategy = {
   tier: 3,
-  run: (ctx) => searchPlans(ctx, plansFor(ctx, tier3Plans(ctx))),
+  run: (ctx) => {
+    const ladder = tier3Ladder(ctx);
+    if (ctx.engine !== 'auto') return searchPlans(ctx, plansFor(ctx, ladder));
+    return searchLadder(ctx, ladder.slice(0, 7), tier3Start(ctx));
+  },
 };

@@ -1,0 +1,124 @@
+/**
+ * Conversion options: each is validated with a clear message, and each changes the output in the
+ * way it says, measurably.
+ */
+import { readFile } from 'node:fs/promises';
+import { Resvg } from '@resvg/resvg-js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tierDeadlines } from '../src/config/config.js';
+import { AppError } from '../src/errors/app-error.js';
+import { convertImage } from '../src/pipeline/convert.js';
+import { limitsFromConfig } from '../src/pipeline/limits.js';
+import { canonicalOptions, parseOptions } from '../src/pipeline/options.js';
+import { ensureFixtures, type FixtureIndex } from './fixtures/index.js';
+import { testConfig } from './helpers/service.js';
+
+const config = testConfig();
+const convert = async (name: keyof FixtureIndex, raw: Record<string, string> = {}) =>
+  convertImage(await readFile(fixtures[name].file), parseOptions(raw), limitsFromConfig(config), tierDeadlines(config));
+
+let fixtures: FixtureIndex;
+beforeAll(async () => {
+  fixtures = await ensureFixtures();
+});
+
+const fills = (svg: string) => new Set([...svg.matchAll(/fill="(#[0-9a-f]{3,6})"/g)].map((m) => m[1]));
+const paths = (svg: string) => svg.match(/<path/g)?.length ?? 0;
+const refusal = (raw: Record<string, string>): string => {
+  try {
+    parseOptions(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('INVALID_OPTIONS');
+    return (err as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(raw)}`);
+};
+
+describe('validation', () => {
+  it.each([
+    [{ palette: '' }, /^Expected up to 64 colours like .* for palette but received "".$/],
+    [{ palette: '#ff0000,red' }, /for palette but received "red"/],
+    [{ palette: '#ff0000->#12' }, /for palette but received "#ff0000->#12"/],
+    [{ palette: Array(65).fill('#000').join(',') }, /up to 64 colours/],
+    [{ min_area: '-1' }, /^Expected integer between 0 and 1000000 for min_area but received "-1".$/],
+    [{ min_area: '2.5' }, /for min_area but received "2.5"/],
+    [{ stacking: 'layered' }, /^Expected one of stacked\|cutout for stacking but received "layered".$/],
+    [{ gap_filler: 'maybe' }, /^Expected true or false for gap_filler but received "maybe".$/],
+    [{ precision: '4' }, /^Expected integer between 0 and 3 for precision but received "4".$/],
+  ])('refuses %j', (raw, message) => {
+    expect(refusal(raw)).toMatch(message);
+  });
+
+  it('parses every option, and each is part of the cache key', () => {
+    const o = parseOptions({ palette: '#F00; #00ff00 -> transparent, #0000ff->#fff', min_area: '30', stacking: 'cutout', gap_filler: 'false', precision: '2' });
+    expect(o).toMatchObject({
+      palette: [{ r: 255, g: 0, b: 0 }, { r: 0, g: 255, b: 0, to: 'transparent' }, { r: 0, g: 0, b: 255, to: { r: 255, g: 255, b: 255 } }],
+      minArea: 30,
+      stacking: 'cutout',
+      gapFiller: false,
+      precision: 2,
+    });
+    const base = canonicalOptions(parseOptions({}));
+    for (const raw of [{ palette: '#f00' }, { min_area: '30' }, { stacking: 'cutout' }, { gap_filler: 'true' }, { precision: '2' }]) {
+      expect(canonicalOptions(parseOptions(raw))).not.toBe(base);
+    }
+    expect(canonicalOptions(parseOptions({ palette: '#f00,#0f0->transparent' }))).not.toBe(canonicalOptions(parseOptions({ palette: '#f00,#0f0' })));
+  });
+});
+
+describe('each option changes the output as it says', () => {
+  it('palette: only its colours are drawn, and a colour mapped to transparent is left out', async () => {
+    const plain = await convert('logo-4c');
+    const pal = await convert('logo-4c', { palette: '#ffffff,#d62828,#1d3557,#f4a261' });
+    expect([...fills(pal.svg)].every((f) => ['#fff', '#d62828', '#1d3557', '#f4a261'].includes(f!))).toBe(true);
+    const dropped = await convert('logo-4c', { palette: '#ffffff->transparent,#d62828,#1d3557,#f4a261' });
+    expect(fills(dropped.svg).has('#fff')).toBe(false);
+    const px = new Resvg(dropped.svg).render().pixels;
+    expect(px[3]).toBe(0); // the white corner is now transparent
+    const remapped = await convert('logo-4c', { palette: '#ffffff,#d62828->#000000,#1d3557,#f4a261' });
+    expect(fills(remapped.svg).has('#000')).toBe(true);
+    expect(remapped.ssim).toBeLessThan(plain.ssim); // scored against the source, honestly
+  });
+
+  it('max_colors caps the colours of every engine', async () => {
+    for (const engine of ['potrace', 'vtracer', 'imagetracer']) {
+      const r = await convert('flat-art', { engine, max_colors: '4' });
+      expect(fills(r.svg).size, engine).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('min_area drops small shapes', async () => {
+    const all = await convert('flat-art', { min_area: '0' });
+    const big = await convert('flat-art', { min_area: '2000' });
+    expect(paths(big.svg)).toBeLessThan(paths(all.svg));
+    expect(big.bytes).toBeLessThan(all.bytes);
+  });
+
+  it('stacking: cutout shapes do not overlap and get the gap filler; stacked ones need none', async () => {
+    for (const engine of ['potrace', 'vtracer']) {
+      const stacked = await convert('logo-4c', { engine, stacking: 'stacked' });
+      const cutout = await convert('logo-4c', { engine, stacking: 'cutout' });
+      expect(cutout.svg, engine).not.toBe(stacked.svg);
+      expect(stacked.svg).not.toContain('stroke=');
+      expect(cutout.svg).toContain('stroke-width=');
+      expect(cutout.targetMet).toBe(true);
+    }
+  });
+
+  it('gap_filler: strokes on or off whatever the stacking', async () => {
+    const off = await convert('logo-4c', { stacking: 'cutout', gap_filler: 'false' });
+    const on = await convert('logo-4c', { stacking: 'stacked', gap_filler: 'true' });
+    expect(off.svg).not.toContain('stroke=');
+    expect(on.svg).toContain('stroke-width=');
+  });
+
+  it('precision: decimals of the path coordinates', async () => {
+    const p0 = await convert('flat-art', { engine: 'potrace', precision: '0' });
+    const p3 = await convert('flat-art', { engine: 'potrace', precision: '3' });
+    const data = (svg: string) => [...svg.matchAll(/ d="([^"]*)"/g)].map((m) => m[1]).join(' ');
+    expect(data(p0.svg)).not.toMatch(/\./);
+    expect(p3.bytes).toBeGreaterThan(p0.bytes);
+    expect(Math.abs(p3.ssim - p0.ssim)).toBeLessThan(0.02);
+  });
+});
