@@ -4,10 +4,15 @@
  */
 import { AppError } from '../errors/app-error.js';
 import { convertImage } from '../pipeline/convert.js';
+import { warmUp } from '../engines/warmup.js';
 import type { ProgressMessage, TraceReply, TraceTask } from './trace-task.js';
+
+// Compile the hot paths once per thread, before the first caller's image (see engines/warmup.ts).
+const warm = warmUp(2);
 
 export default async function traceTask(task: TraceTask): Promise<TraceReply> {
   const { progress } = task;
+  await warm;
   try {
     const result = await convertImage(task.input, task.options, task.limits, task.deadlines, (stage, index, total, state) => {
       const message: ProgressMessage = { stage, index, total, ...(state.tier ? { tier: state.tier } : {}) };

@@ -1,0 +1,52 @@
+/**
+ * Warms a fresh thread up: the first conversions in a new V8 isolate pay for loading potrace (and
+ * jimp, ~100 ms) and for compiling the hot loops of quantisation, tracing, path optimisation and
+ * scoring (a 512 px logo: ~300 ms cold, ~50 ms warm). A worker thread calls this once when it
+ * starts, so no caller's request pays for it.
+ */
+import sharp from 'sharp';
+import { convertImage } from '../pipeline/convert.js';
+import type { ImageLimits } from '../pipeline/limits.js';
+
+const LIMITS: ImageLimits = { maxPixels: 1e6, maxSidePx: 1024, maxFrames: 1, traceMaxSide: 1024, maxSvgBytes: 1e7 };
+const DEADLINES = { 1: 10_000, 2: 10_000, 3: 10_000 } as const;
+
+/** A w x h RGB image: white, a disc and a bar in `colours` (one colour: a logo), optional noise. */
+function synthetic(size: number, colours: readonly (readonly [number, number, number])[], noise: number): Buffer {
+  const px = Buffer.alloc(size * size * 3, 255);
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 2;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const o = (y * size + x) * 3;
+      const inDisc = (x - size * 0.4) ** 2 + (y - size * 0.4) ** 2 < (size * 0.3) ** 2;
+      const inBar = y > size * 0.65 && y < size * 0.85 && x > size * 0.2;
+      const c = inDisc ? colours[0] : inBar ? colours[colours.length - 1] : undefined;
+      for (let k = 0; k < 3; k++) {
+        const base = c ? c[k]! : noise > 0 ? (x * 255) / size : 255;
+        px[o + k] = Math.max(0, Math.min(255, Math.round(base + noise * rand())));
+      }
+    }
+  }
+  return px;
+}
+
+async function png(size: number, colours: readonly (readonly [number, number, number])[], noise: number): Promise<Buffer> {
+  return sharp(synthetic(size, colours, noise), { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+}
+
+/** Converts three small images (one per tier) a few times. Never throws. */
+export async function warmUp(rounds = 3): Promise<void> {
+  try {
+    const inputs = [
+      await png(384, [[30, 60, 160]], 0),
+      await png(384, [[200, 40, 40], [40, 160, 60]], 0),
+      await png(256, [[120, 90, 40]], 6),
+    ];
+    for (let i = 0; i < rounds; i++) {
+      for (const input of inputs) await convertImage(input, { tier: 'auto', engine: 'auto' }, LIMITS, DEADLINES);
+    }
+  } catch {
+    // Warming up is an optimisation: a failure here must never stop a thread from serving.
+  }
+}
