@@ -62,10 +62,31 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     // image cannot crash-loop the fleet.
     maxStalledCount: 1,
   });
-  worker.on('error', (err) => logger.warn({ err: err.message }, 'worker error'));
   worker.on('failed', (job, err) => logger.info({ job: job?.id, reason: err.message.slice(0, 200) }, 'job failed'));
 
   let closing = false;
+  // When Redis answers a job fetch with an error (out of memory: every write script is refused),
+  // BullMQ's main loop fetches again at once: the worker spun a CPU and logged thousands of lines
+  // a second. After an error Redis replied with, fetching pauses for a second (active jobs go on),
+  // and each distinct error is logged at most once every 10 s.
+  const lastLogged = new Map<string, number>();
+  let backingOff = false;
+  worker.on('error', (err) => {
+    const now = Date.now();
+    if (now - (lastLogged.get(err.message) ?? 0) >= 10_000) {
+      if (lastLogged.size > 100) lastLogged.clear();
+      lastLogged.set(err.message, now);
+      logger.warn({ err: err.message }, 'worker error');
+    }
+    if (err.name !== 'ReplyError' || backingOff || closing) return;
+    backingOff = true;
+    void worker
+      .pause(true)
+      .then(() => new Promise((resolve) => setTimeout(resolve, 1000)))
+      .then(() => (closing ? undefined : worker.resume()))
+      .catch(() => undefined)
+      .finally(() => (backingOff = false));
+  });
   const server = http.createServer(async (req, res) => {
     if (req.url === '/metrics') {
       res.setHeader('Content-Type', registry.contentType);

@@ -9,8 +9,9 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import sharp from 'sharp';
 import { parseOptions } from '../../src/pipeline/options.js';
 import { QUEUE_NAME } from '../../src/queue/conversion-jobs.js';
 import { conversionKey } from '../../src/store/result-cache.js';
@@ -67,6 +68,8 @@ export interface WorkerProcess {
   /** Resolves with the exit code (or signal name) once the process has ended. */
   exited: Promise<number | string>;
   metrics(): Promise<string>;
+  /** The last few KB of its stdout and stderr, for failure messages. */
+  output(): string;
 }
 
 /** Starts `svg-ai worker` (the built CLI) as a real child process and waits until it serves /health. */
@@ -77,12 +80,12 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-16000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-16000)));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const base = `http://127.0.0.1:${metricsPort}`;
   await waitFor(`worker on ${metricsPort} (${output})`, async () => (await fetch(`${base}/health`)).ok, 20_000);
-  return { child, metricsPort, exited, metrics: async () => (await fetch(`${base}/metrics`)).text() };
+  return { child, metricsPort, exited, metrics: async () => (await fetch(`${base}/metrics`)).text(), output: () => output };
 }
 
 export async function stopProcess(proc: { child: ChildProcess; exited: Promise<unknown> }, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -173,8 +176,8 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-16000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-16000)));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`API on ${port}`, async () => (await fetch(`${base}/health`)).ok, 20_000);
@@ -298,3 +301,78 @@ export async function getJob(base: string, id: string): Promise<JobJson | undefi
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface JobWatcher {
+  /** Resolves at the job's `nth` activation (1: taken by a worker; 2: taken over after a stall...). */
+  active(id: string, nth?: number, timeoutMs?: number): Promise<void>;
+  /** How many times the job has been activated so far. */
+  activations(id: string): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Follows the queue's event stream from its start (so nothing is missed, whenever the job was
+ * added). A test can act on a job within milliseconds of a worker taking it: freeze that worker
+ * (SIGSTOP) to hold the job mid-flight however fast the trace would have been.
+ */
+export async function watchJobs(url: string, prefix: string): Promise<JobWatcher> {
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  connection.on('error', () => undefined);
+  const events = new QueueEvents(QUEUE_NAME, { connection, prefix, lastEventId: '0-0' });
+  events.on('error', () => undefined);
+  const seen = new Map<string, number>();
+  const listeners = new Set<() => void>();
+  events.on('active', ({ jobId }) => {
+    seen.set(jobId, (seen.get(jobId) ?? 0) + 1);
+    for (const listener of listeners) listener();
+  });
+  await events.waitUntilReady();
+  return {
+    activations: (id) => seen.get(id) ?? 0,
+    active: (id, nth = 1, timeoutMs = 30_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if ((seen.get(id) ?? 0) < nth) return;
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`job ${id.slice(0, 12)} was not activated ${nth} time(s) within ${timeoutMs} ms (seen ${seen.get(id) ?? 0})`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+    close: async () => {
+      await events.close().catch(() => undefined);
+      connection.disconnect();
+    },
+  };
+}
+
+/** The job's state as BullMQ has it (`active`, `waiting`, `completed`, `failed`, `delayed`, `unknown`). */
+export async function jobState(url: string, prefix: string, id: string): Promise<string> {
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUE_NAME, { connection, prefix });
+  try {
+    return await queue.getJobState(id);
+  } finally {
+    await queue.close().catch(() => undefined);
+    connection.disconnect();
+  }
+}
+
+/** SIGSTOP: the process keeps its sockets and locks but does nothing (a frozen VM, a long GC pause). */
+export function freeze(proc: { child: ChildProcess }): void {
+  proc.child.kill('SIGSTOP');
+}
+
+export function thaw(proc: { child: ChildProcess }): void {
+  proc.child.kill('SIGCONT');
+}
+
+/** Distinct inputs that take a worker a while: the photo-like fixture at 1.5x, its hue turned by `n`. */
+export async function photoVariant(photo: Buffer, n: number): Promise<Buffer> {
+  return sharp(photo).resize(1152, 768).modulate({ hue: n * 7 }).jpeg({ quality: 85 }).toBuffer();
+}
