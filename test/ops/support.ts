@@ -360,3 +360,90 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   }
   return sum;
 }
+
+// ---------------------------------------------------------------------------------------------
+// docker-compose.prod.yml and .env.example as data
+
+/** KEY=value lines of a dotenv file (no quoting: .env.example uses none). */
+export function dotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+/** Compose's variable interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, $$. */
+export function interpolate(value: string, env: Record<string, string | undefined>): string {
+  return value.replace(/\$\$|\$\{([A-Z_][A-Z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g, (whole, name: string | undefined, colon: string, op: string, arg: string) => {
+    if (whole === '$$') return '$';
+    const v = env[name!];
+    const missing = v === undefined || (colon === ':' && v === '');
+    if (op === '-') return missing ? arg : v!;
+    if (op === '?') {
+      if (missing) throw new Error(`${name}: ${arg}`);
+      return v!;
+    }
+    return v ?? '';
+  });
+}
+
+/** The names of every variable the compose file interpolates. */
+export function composeVariables(text: string): Set<string> {
+  return new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!));
+}
+
+export interface ComposeService {
+  image?: string;
+  build?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  expose?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  restart?: string;
+  init?: boolean;
+  stop_grace_period?: string;
+  depends_on?: Record<string, { condition: string }>;
+  deploy?: { replicas?: string | number; resources?: { limits?: { memory?: string } } };
+}
+export interface Compose {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+}
+
+/** docker-compose.prod.yml with YAML merge keys applied and every variable resolved from `env`. */
+export function loadCompose(env: Record<string, string | undefined>): Compose {
+  const raw = parse(repoFile('docker-compose.prod.yml'), { merge: true }) as Compose;
+  const resolve = (v: unknown): unknown =>
+    typeof v === 'string' ? interpolate(v, env) : Array.isArray(v) ? v.map(resolve) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)])) : v;
+  return resolve(raw) as Compose;
+}
+
+/** The values .env.example gives, plus what an operator must add (the Grafana password). */
+export function exampleEnv(): Record<string, string> {
+  return { ...dotenv(repoFile('.env.example')), GRAFANA_ADMIN_PASSWORD: 'test-only-password' };
+}
+
+/** What the app process in a compose service sees: its environment, empty values left out (= app default). */
+export function appEnvironment(service: 'api' | 'worker'): Record<string, string> {
+  const env = loadCompose(exampleEnv()).services[service]!.environment ?? {};
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+}
+
+/** Docker's byte sizes: 450M, 1G, 128m, 768mb (binary units, as Docker and Redis read them). */
+export function bytesOf(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(size.trim());
+  if (!m) throw new Error(`not a size: ${size}`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * unit;
+}
+
+/** 60s, 1m30s, 2m -> seconds. */
+export function secondsOf(duration: string): number {
+  const m = /^(?:(\d+)m)?(?:(\d+)s)?$/.exec(duration.trim());
+  if (!m || (!m[1] && !m[2])) throw new Error(`not a duration: ${duration}`);
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+}
