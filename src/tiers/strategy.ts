@@ -1,4 +1,5 @@
 /** What a tier strategy is given and what it returns. One file per tier implements it. */
+import sharp from 'sharp';
 import type { EngineName, RgbaImage } from '../engines/engine.js';
 import { applyPalette, quantize, TRANSPARENT, type Quantized, type Rgb } from '../color/quantize.js';
 import type { ConvertOptions, EngineChoice, PaletteEntry } from '../pipeline/options.js';
@@ -52,8 +53,10 @@ export function pickBest(candidates: Candidate[], target: number): Candidate {
 export interface Plan {
   engine: EngineName;
   params: object;
-  /** Longer side of the traced copy; the source is used as is when it is smaller. */
+  /** Longer side of the traced copy; the source is used as is when it is smaller (unless `enlarge`). */
   maxSide: number;
+  /** Enlarge (smoothly) a source smaller than maxSide to it. */
+  enlarge?: boolean;
   label: string;
   /** How the SVG is finished (coordinate precision, gap filler); the caller's options win. */
   finish?: Finish;
@@ -67,7 +70,8 @@ export interface Plan {
  * of its own, quantised to max_colors. Potrace and imagetracer take max_colors as a parameter.
  */
 export async function planImage(ctx: StrategyContext, plan: Plan): Promise<{ image: RgbaImage; colours?: Rgb[] }> {
-  const image = await ctx.resized(plan.maxSide);
+  const longer = Math.max(ctx.source.width, ctx.source.height);
+  const image = plan.enlarge && plan.maxSide > longer ? await enlarged(ctx.source, plan.maxSide) : await ctx.resized(plan.maxSide);
   const palette = ctx.options?.palette;
   if (palette && palette.length > 0) {
     const colours = palette.flatMap((e) => (e.to === 'transparent' ? [] : [e.to ?? { r: e.r, g: e.g, b: e.b }]));
@@ -78,6 +82,18 @@ export async function planImage(ctx: StrategyContext, plan: Plan): Promise<{ ima
     return { image: flatten(image, q), colours: q.palette };
   }
   return { image };
+}
+
+/** The source enlarged so its longer side is `maxSide` (smooth interpolation, alpha kept straight). */
+async function enlarged(source: RgbaImage, maxSide: number): Promise<RgbaImage> {
+  const scale = maxSide / Math.max(source.width, source.height);
+  const width = Math.max(1, Math.round(source.width * scale));
+  const height = Math.max(1, Math.round(source.height * scale));
+  const data = await sharp(source.data, { raw: { width: source.width, height: source.height, channels: 4 } })
+    .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 /** Every opaque pixel replaced by its palette colour; TRANSPARENT pixels become 0,0,0,0. */

@@ -10,7 +10,8 @@
  * - Tiles of 128 px: vtracer's clustering is superlinear; a 768x512 photo traces in ~0.2 s
  *   instead of ~1.5 s, with the same SSIM and slightly fewer bytes.
  * - Trace size: SSIM compares images downsampled to ~256 px on the shorter side. Tracing at twice
- *   that resolution lost nothing against full size; at the same resolution, 0.05-0.08 SSIM.
+ *   that resolution lost nothing against full size; at the same resolution, 0.05-0.08 SSIM, even
+ *   at the finest rung. So small images are traced enlarged.
  */
 import { DEFAULT_IMAGETRACER_PARAMS } from '../engines/imagetracer.js';
 import { DEFAULT_POTRACE_PARAMS } from '../engines/potrace.js';
@@ -24,10 +25,20 @@ const PHOTO_MAX_FLAT_SHARE = 0.78;
 const PHOTO_START = 3;
 const TILE = 128;
 
-/** Longest side to trace at: twice the resolution SSIM looks at, never more than the source. */
+/** Small images are enlarged for tracing up to this longer side, never beyond... */
+const MAX_ENLARGED_SIDE = 2048;
+/** ...and only from this shorter side up. */
+const MIN_ENLARGED_SIDE = 32;
+
+/**
+ * Longest side to trace at: twice the resolution SSIM looks at. Above ~512 px that is a reduced
+ * copy; a small image (SSIM at its own size) is enlarged 2x, smoothly, so region edges can fall
+ * between its pixels: half-size Kodak photos went from 0.76-0.84 to >= 0.85 on every one.
+ */
 export function tier3TraceSide(width: number, height: number): number {
   const longer = Math.max(width, height);
-  return Math.min(longer, 2 * Math.ceil(longer / ssimDownsampleFactor(width, height)));
+  if (Math.min(width, height) < MIN_ENLARGED_SIDE) return longer; // icons-of-icons: nothing to gain
+  return Math.min(2 * Math.ceil(longer / ssimDownsampleFactor(width, height)), Math.max(longer, MAX_ENLARGED_SIDE));
 }
 
 export function tier3Ladder(ctx: StrategyContext): Plan[] {
@@ -44,6 +55,7 @@ export function tier3Ladder(ctx: StrategyContext): Plan[] {
       tileConcurrency: 2,
     } satisfies VtracerParams,
     maxSide: side,
+    enlarge: true,
     label: `vtracer polygons ${colorPrecision} bits step ${layerDifference} speckle ${filterSpeckle}`,
   });
   const colors = ctx.maxColors ?? 24;
