@@ -51,8 +51,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     }
   };
 
+  const jobsConnection = blockingClient(config.REDIS_URL, logger, 'svgai-worker-jobs');
   const worker = new Worker<ConversionJobData, ConversionJobResult>(QUEUE_NAME, processJob, {
-    connection: blockingClient(config.REDIS_URL, logger, 'svgai-worker-jobs'),
+    connection: jobsConnection,
     prefix,
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.LOCK_DURATION_MS,
@@ -118,9 +119,11 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       logger.info({ graceMs: config.SHUTDOWN_GRACE_MS }, 'worker shutting down');
       const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.SHUTDOWN_GRACE_MS).unref());
       if ((await Promise.race([worker.close(), grace])) === 'timeout') {
-        // Active jobs keep their lock until it expires, then another worker takes them over.
+        // worker.close(true) would only return the close() already under way, which waits for the
+        // active jobs however long they take. Cut the jobs' connection instead: the interrupted
+        // jobs cannot be moved, keep their lock until it expires, then another worker takes them over.
         logger.warn('grace period over: leaving active jobs to other workers');
-        await worker.close(true);
+        jobsConnection.disconnect();
       }
       await pool.destroy();
       server.close();

@@ -372,7 +372,7 @@ export function thaw(proc: { child: ChildProcess }): void {
   proc.child.kill('SIGCONT');
 }
 
-/** Distinct inputs that take a worker a while: the photo-like fixture at 1.5x, its hue turned by `n`. */
-export async function photoVariant(photo: Buffer, n: number): Promise<Buffer> {
-  return sharp(photo).resize(1152, 768).modulate({ hue: n * 7 }).jpeg({ quality: 85 }).toBuffer();
+/** Distinct inputs that take a worker a while: the photo-like fixture (3:2) `width` wide, its hue turned by `n`. */
+export async function photoVariant(photo: Buffer, n: number, width = 768): Promise<Buffer> {
+  return sharp(photo).resize(width, Math.round((width * 2) / 3)).modulate({ hue: n * 7 }).jpeg({ quality: 85 }).toBuffer();
 }
