@@ -203,27 +203,40 @@ describe('nginx in front of two API instances', () => {
 });
 
 describe('nginx per-client limits and timeouts', () => {
-  it(`refuses the connection after ${PER_CLIENT_CONNECTIONS} concurrent requests from one client with 429`, async () => {
+  it(`refuses requests beyond ${PER_CLIENT_CONNECTIONS} at once from one client with 429`, async () => {
     const nginx = await startNginx([a.port]);
     extra.push(nginx);
     // Uploads that never finish their body hold their connection (nginx buffers the body first; the
-    // app never sees them) until client_body_timeout.
-    const held: net.Socket[] = [];
-    for (let i = 0; i < PER_CLIENT_CONNECTIONS; i++) {
+    // app never sees them) until client_body_timeout. Three more than the limit: those three are
+    // refused at once, whichever they are.
+    const extraRequests = 3;
+    const held = Array.from({ length: PER_CLIENT_CONNECTIONS + extraRequests }, () => {
       const socket = net.connect(nginx.port, '127.0.0.1');
+      const state = { socket, received: '' };
+      socket.on('data', (d: Buffer) => (state.received += d.toString()));
       socket.on('error', () => undefined);
       socket.write(`POST /api/convert HTTP/1.1\r\nHost: test\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n0123456789`);
-      held.push(socket);
-    }
+      return state;
+    });
     try {
-      const refused = await waitFor('the connection limit', async () => {
-        const res = await rawRequest(nginx.port, { path: '/health' });
-        return res.status === 429 ? res : undefined;
+      const answered = () => held.filter((h) => h.received.length > 0);
+      await waitFor(`${extraRequests} refusals`, async () =>
+        answered().length >= extraRequests && held.every((h) => h.received === '' || h.received.includes('\r\n\r\n{')),
+      ).catch((err: Error) => {
+        const first = answered().map((h) => h.received.split('\r\n')[0]);
+        throw new Error(`${err.message}; answers: ${JSON.stringify(first)}; error log: ${nginx.errorLog().slice(-800)}`);
       });
-      expect(JSON.parse(refused.body.toString()).code).toBe('RATE_LIMITED');
+      const refusals = answered();
+      expect(refusals).toHaveLength(extraRequests);
+      for (const r of refusals) {
+        expect(r.received).toMatch(/^HTTP\/1\.1 429 /);
+        expect(r.received).toContain('"code":"RATE_LIMITED"');
+      }
       expect(nginx.errorLog()).toContain('limiting connections by zone "perclient"');
+      // Another request now is refused too; the app has seen none of them.
+      expect((await rawRequest(nginx.port, { path: '/health' })).status).toBe(429);
     } finally {
-      for (const s of held) s.destroy();
+      for (const h of held) h.socket.destroy();
     }
     await waitFor('a free slot once the uploads are gone', async () => (await rawRequest(nginx.port, { path: '/health' })).status === 200);
   });
