@@ -42,6 +42,8 @@ export class RedisConverter implements Converter {
   private readonly events: QueueEvents;
   private readonly inputs: RedisInputStore;
   private readonly results: RedisResultCache;
+  /** Admissions granted whose job is not yet in Redis (see enqueue). */
+  private admitting = 0;
 
   constructor(
     private readonly config: Config,
@@ -90,23 +92,31 @@ export class RedisConverter implements Converter {
           await existing.remove();
         }
         const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        const pending = Object.values(counts).reduce((a, b) => a + b, 0);
+        // Admissions this process granted whose job is not in Redis yet count too: concurrent
+        // requests all read the count before any of them had added its job, and a flood of 40
+        // went through a limit of 4. (Between API instances the check is still not atomic.)
+        const pending = Object.values(counts).reduce((a, b) => a + b, 0) + this.admitting;
         if (pending >= this.config.QUEUE_MAX_PENDING) {
           throw new AppError('QUEUE_FULL', `${pending} conversions are already queued; retry after a short wait.`, { retryAfterSeconds: 5 });
         }
-        const hash = contentHash(input);
-        await this.inputs.put(hash, input);
-        return this.queue.add(
-          JOB_NAME,
-          { inputHash: hash, options },
-          {
-            jobId: id,
-            attempts: this.config.JOB_ATTEMPTS,
-            backoff: { type: 'exponential', delay: 500 },
-            removeOnComplete: { age: Math.min(this.config.JOB_TTL_SECONDS, this.config.CACHE_TTL_SECONDS) },
-            removeOnFail: { age: this.config.JOB_TTL_SECONDS },
-          },
-        );
+        this.admitting++;
+        try {
+          const hash = contentHash(input);
+          await this.inputs.put(hash, input);
+          return await this.queue.add(
+            JOB_NAME,
+            { inputHash: hash, options },
+            {
+              jobId: id,
+              attempts: this.config.JOB_ATTEMPTS,
+              backoff: { type: 'exponential', delay: 500 },
+              removeOnComplete: { age: Math.min(this.config.JOB_TTL_SECONDS, this.config.CACHE_TTL_SECONDS) },
+              removeOnFail: { age: this.config.JOB_TTL_SECONDS },
+            },
+          );
+        } finally {
+          this.admitting--;
+        }
       })(),
     );
   }
