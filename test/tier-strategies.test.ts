@@ -97,13 +97,19 @@ describe('searchLadder', () => {
   });
 
   it('tries one rung coarser when the margin is wide, and keeps the smaller one that still meets', async () => {
-    const { ctx, calls } = context({ scores: { r3: 0.95, r2: 0.9 }, bytes: { r3: 900, r2: 500 }, target: 0.85 });
+    const { ctx, calls } = context({ scores: { r3: 0.91, r2: 0.87 }, bytes: { r3: 900, r2: 500 }, target: 0.85 });
     expect((await searchLadder(ctx, ladder, 3, { coarserMargin: 0.04 })).label).toBe('r2');
     expect(calls.map((c) => c.label)).toEqual(['r3', 'r2']);
   });
 
+  it('goes two rungs coarser when the margin is twice as wide, and only tries once', async () => {
+    const { ctx, calls } = context({ scores: { r3: 0.95, r1: 0.9 }, bytes: { r3: 900, r1: 400 }, target: 0.85 });
+    expect((await searchLadder(ctx, ladder, 3, { coarserMargin: 0.04 })).label).toBe('r1');
+    expect(calls.map((c) => c.label)).toEqual(['r3', 'r1']);
+  });
+
   it('keeps the met rung when the coarser one misses', async () => {
-    const { ctx, calls } = context({ scores: { r3: 0.95, r2: 0.8 }, target: 0.85 });
+    const { ctx, calls } = context({ scores: { r3: 0.9, r2: 0.8 }, target: 0.85 });
     expect((await searchLadder(ctx, ladder, 3, { coarserMargin: 0.04 })).label).toBe('r3');
     expect(calls).toHaveLength(2);
   });

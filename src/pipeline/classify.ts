@@ -41,7 +41,7 @@ const MAX_SAMPLES = 512 * 512;
 export function extractFeatures(image: RgbaImage): Features {
   const { width, height, data } = image;
   const stride = Math.max(1, Math.ceil(Math.sqrt((width * height) / MAX_SAMPLES)));
-  const histogram = new Map<number, number>();
+  const histogram = new Uint32Array(1 << 15);
   let opaque = 0;
   let samples = 0;
   let pairs = 0;
@@ -73,14 +73,16 @@ export function extractFeatures(image: RgbaImage): Features {
       if (data[i + 3]! >= 128) {
         opaque++;
         const key = ((data[i]! >> 3) << 10) | ((data[i + 1]! >> 3) << 5) | (data[i + 2]! >> 3);
-        histogram.set(key, (histogram.get(key) ?? 0) + 1);
+        histogram[key]!++;
       }
       // Neighbours at distance 1 in the full image, so anti-aliasing and gradients look as they are.
       if (x + 1 < width) compare(i, i + 4);
       if (y + 1 < height) compare(i, i + width * 4);
     }
   }
-  const counts = [...histogram.values()].sort((a, b) => b - a);
+  const counts: number[] = [];
+  for (const c of histogram) if (c > 0) counts.push(c);
+  counts.sort((a, b) => b - a);
   let covered = 0;
   let c95 = 0;
   for (const c of counts) {
@@ -95,7 +97,7 @@ export function extractFeatures(image: RgbaImage): Features {
   }
   const share = (n: number) => (pairs === 0 ? 0 : n / pairs);
   const round = (n: number) => Math.round(n * 10000) / 10000;
-  const fam = colourFamilies(image, stride);
+  const fam = colourFamilies(image, Math.max(1, Math.ceil(Math.sqrt((width * height) / FAMILY_SAMPLES))));
   return {
     c95,
     colors: counts.length,
@@ -109,6 +111,8 @@ export function extractFeatures(image: RgbaImage): Features {
   };
 }
 
+/** Pixels sampled for the colour families (a 512x512 image is read at every other pixel). */
+const FAMILY_SAMPLES = 256 * 256;
 /** Colours closer than this (Oklab, lightness difference halved) belong to one family. */
 const FAMILY_DISTANCE = 0.07;
 /** A family counts in `families` from this share of the foreground. */

@@ -198,9 +198,10 @@ export async function searchPlans(ctx: StrategyContext, plans: readonly Plan[]):
 
 /**
  * A ladder of plans from coarsest (fewest bytes) to finest. Starts at `start`; while the score is
- * short of the target it climbs, two rungs at a time when far short; once the target is met it
- * stops, or, when the score clears the target by `coarserMargin` and time remains, tries one rung
- * down for fewer bytes. Keeps the smallest candidate that meets the target, else the best score.
+ * short of the target it climbs, two rungs at a time when far short (`farShort`). Once the target
+ * is met it stops, unless the score clears the target by `coarserMargin`: then, if time remains,
+ * it tries one coarser candidate for fewer bytes, one rung down, or two when the margin is twice
+ * that. Keeps the smallest candidate that meets the target, else the best score.
  */
 export async function searchLadder(
   ctx: StrategyContext,
@@ -213,6 +214,7 @@ export async function searchLadder(
   let lastError: unknown;
   let i = Math.max(0, Math.min(ladder.length - 1, start));
   let lastMs = 0;
+  let wentCoarser = false;
   while (i >= 0 && i < ladder.length && !tried.has(i)) {
     // Stop when the budget is spent, or would be by another rung as slow as the last one.
     if (candidates.length > 0 && Date.now() + lastMs * 0.8 >= ctx.budgetEndsAt) break;
@@ -230,15 +232,14 @@ export async function searchLadder(
     candidates.push(candidate);
     const gap = ctx.target - candidate.ssim;
     if (gap <= 0) {
-      // Met. One rung coarser only when the margin is wide and that rung has not been tried.
-      if (-gap >= coarserMargin && i > 0 && !tried.has(i - 1)) {
-        i--;
-        coarserMargin = Infinity; // at most one step down
-        continue;
-      }
-      break;
+      if (wentCoarser || -gap < coarserMargin) break;
+      wentCoarser = true;
+      const down = Math.max(0, i - (-gap >= 2 * coarserMargin ? 2 : 1));
+      if (down === i || tried.has(down)) break;
+      i = down;
+      continue;
     }
-    if (candidates.some((c) => c.ssim >= ctx.target)) break; // a coarser rung missed: the met one stands
+    if (candidates.some((c) => c.ssim >= ctx.target)) break; // the coarser try missed: the met one stands
     i += gap > farShort ? 2 : 1;
     if (i >= ladder.length && !tried.has(ladder.length - 1)) i = ladder.length - 1;
   }
