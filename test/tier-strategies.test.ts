@@ -12,7 +12,7 @@ import { parseOptions } from '../src/pipeline/options.js';
 import { mapToPalette, pickBest, planFinish, planParams, searchLadder, searchPlans, type Candidate, type Plan, type StrategyContext } from '../src/tiers/strategy.js';
 import { tier1Plans } from '../src/tiers/tier1.js';
 import { tier2Plans } from '../src/tiers/tier2.js';
-import { tier3Ladder, tier3Start, tier3TraceSide } from '../src/tiers/tier3.js';
+import { tier3, tier3Ladder, tier3Start, tier3TraceSide } from '../src/tiers/tier3.js';
 
 const FEATURES: Features = { c95: 2, colors: 30, alphaCoverage: 1, flatShare: 0.97, smoothShare: 0.01, edgeShare: 0.02, entropy: 1, families: 1, secondShare: 0 };
 
@@ -166,6 +166,17 @@ describe('tier 3', () => {
     const steps = ladder.map((p) => (p.params as { layerDifference: number }).layerDifference);
     expect([...steps].sort((a, b) => b - a)).toEqual(steps);
     for (const p of ladder.slice(1)) expect(p.params).toMatchObject({ colorPrecision: 8, mode: 'polygon', tileSize: 128 });
+  });
+
+  it('runs the ladder from where the image starts, for engine=auto and engine=vtracer alike', async () => {
+    for (const engine of ['auto', 'vtracer']) {
+      const probe = context({ scores: {}, raw: { engine }, features: { flatShare: 0.4 }, width: 768, height: 512 });
+      const rungs = tier3Ladder(probe.ctx).filter((p) => p.engine === 'vtracer');
+      const scores = Object.fromEntries(rungs.map((p) => [p.label, 0.87]));
+      const { ctx, calls } = context({ scores, raw: { engine }, features: { flatShare: 0.4 }, width: 768, height: 512 });
+      await tier3.run(ctx);
+      expect(calls.map((c) => c.label)).toEqual([rungs[tier3Start(ctx)]!.label]);
+    }
   });
 
   it('photos start higher on the ladder than smooth rendered art', () => {

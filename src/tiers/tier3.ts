@@ -91,7 +91,8 @@ export const tier3: TierStrategy = {
   tier: 3,
   run: (ctx) => {
     const ladder = tier3Ladder(ctx);
-    if (ctx.engine !== 'auto') return searchPlans(ctx, plansFor(ctx, ladder));
-    return searchLadder(ctx, ladder.slice(0, 7), tier3Start(ctx), { coarserMargin: COARSER_MARGIN });
+    if (ctx.engine !== 'auto' && ctx.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
+    const rungs = ladder.filter((p) => p.engine === 'vtracer');
+    return searchLadder(ctx, rungs, tier3Start(ctx), { coarserMargin: COARSER_MARGIN });
   },
 };
