@@ -397,7 +397,8 @@ export function addGapFiller(svg: string, width: number): string {
     if (/\sstroke=/.test(tag)) return tag;
     const fill = /\sfill="(#[0-9a-fA-F]{3,6})"/.exec(tag);
     if (!fill) return tag;
-    return tag.replace(/\s*(\/?)>$/, ` stroke="${fill[1]}" stroke-width="${w}"$1>`);
+    // Round joins: a mitred stroke would poke spikes out of sharp corners.
+    return tag.replace(/\s*(\/?)>$/, ` stroke="${fill[1]}" stroke-width="${w}" stroke-linejoin="round"$1>`);
   });
 }
 
