@@ -122,9 +122,13 @@ export class LocalConverter implements Converter {
       job.result = result;
       return result;
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) this.failed++;
-      // A trace stopped because every caller left is not a failed conversion.
-      if (!signal.aborted) recordConversionFailure();
+      // A trace that never started (queue full or wait over: 429/503) or that every caller left
+      // is not a failed conversion; the request metrics show those.
+      const deferred = err instanceof AppError && (err.status === 429 || err.status === 503);
+      if (!deferred && !signal.aborted) {
+        if (!(err instanceof AppError) || err.status >= 500) this.failed++;
+        recordConversionFailure();
+      }
       const error = err instanceof AppError ? err.toJSON() : { code: 'INTERNAL' as const, detail: 'The conversion failed unexpectedly.' };
       Object.assign(view, { state: 'failed', finishedAt: iso(Date.now()), error });
       throw err;
