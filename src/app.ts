@@ -33,6 +33,12 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   // Behind nginx the client address is the one the proxy saw; trust exactly the configured hops.
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.use(helmet());
+  app.use((_req, res, next) => {
+    // While stopping, every answer closes its connection, so no idle keep-alive socket holds the
+    // shutdown for KEEP_ALIVE_TIMEOUT_MS.
+    if (lifecycle.shuttingDown) res.setHeader('Connection', 'close');
+    next();
+  });
 
   app.use((req, res, next) => {
     const started = performance.now();

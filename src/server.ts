@@ -62,7 +62,9 @@ export async function startServer(config: Config, logger: Logger, converter = cr
   const shutdown = () =>
     (closing ??= (async () => {
       lifecycle.shuttingDown = true;
-      logger.info({ graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down');
+      logger.info({ graceMs: config.SHUTDOWN_GRACE_MS, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down');
+      // Keep listening while readiness probes see 503 and the load balancer stops sending work here.
+      if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.SHUTDOWN_GRACE_MS).unref());

@@ -61,6 +61,7 @@ const schema = z.object({
   REQUEST_TIMEOUT_MS: int(60000, 1000, 3600000),
   KEEP_ALIVE_TIMEOUT_MS: int(10000, 100, 600000),
   SHUTDOWN_GRACE_MS: int(10000, 0, 600000),
+  SHUTDOWN_DRAIN_MS: int(0, 0, 600000),
 });
 
 export type Config = z.infer<typeof schema>;
