@@ -17,7 +17,8 @@ export interface TraceTask {
 }
 
 export interface ProgressMessage {
-  stage: StageName;
+  /** `start`: a thread has taken the task (it may still be warming up); then each stage as it begins. */
+  stage: StageName | 'start';
   index: number;
   total: number;
   /** Set once classification has run, so the caller can apply the tier's own deadline. */

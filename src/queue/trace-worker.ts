@@ -12,6 +12,8 @@ const warm = warmUp(2);
 
 export default async function traceTask(task: TraceTask): Promise<TraceReply> {
   const { progress } = task;
+  // Taken off the queue now: the wait for a thread ends here, and the deadline starts, warm-up included.
+  progress?.postMessage({ stage: 'start', index: 0, total: 0 } satisfies ProgressMessage);
   await warm;
   try {
     const result = await convertImage(task.input, task.options, task.limits, task.deadlines, (stage, index, total, state) => {

@@ -5,8 +5,9 @@
  * and every rule is evaluated through Prometheus's HTTP API.
  *
  * The processes: API 1 in production mode (BullMQ on a private Redis) with a `svg-ai worker`; API 2
- * in embedded mode with one thread and a 100 ms queue wait, so that some conversions fail with 503
- * QUEUE_TIMEOUT and the error panels have something real to show.
+ * in embedded mode with one thread, a 100 ms queue wait and a 100 ms tier-3 deadline, so that some
+ * conversions fail (422 TRACE_TIMEOUT) and others wait too long (503 QUEUE_TIMEOUT), and the error
+ * panels have something real to show.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,7 +85,7 @@ beforeAll(async () => {
   [api1, api2, worker] = await Promise.all([
     // Behind nginx the app trusts one hop; here the test plays nginx and names each client.
     startApiProcess({ ...production, TRUST_PROXY_HOPS: '1', RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) }),
-    startApiProcess({ WORKER_THREADS: '1', QUEUE_WAIT_MS: '100' }),
+    startApiProcess({ WORKER_THREADS: '1', QUEUE_WAIT_MS: '100', DEADLINE_TIER3_MS: '100' }),
     startWorkerProcess({ ...production, WORKER_THREADS: '1', WORKER_CONCURRENCY: '1' }),
   ]);
 
@@ -123,10 +124,14 @@ beforeAll(async () => {
       await post(api1, await image('png-bomb'), 'image/png', '', next()),
     ];
     expect(refused).toEqual([415, 400, 422]);
-    // Four conversions at once on one thread with a 100 ms queue wait: some wait too long (503).
+    // Four conversions at once on one thread: the running one (asking for a quality it must search for) outlives its 100 ms deadline (422, a
+    // failed conversion) while the others wait past the 100 ms queue wait (503).
     const photo = await image('photo-like');
-    const rushed = await Promise.all(['0.86', '0.87', '0.88', '0.89'].map((q) => post(api2, photo, 'image/jpeg', `?tier=3&quality=${q}${colours}`, next())));
+    // A warm thread first: a cold one spends the queue wait warming up, and all four would get 503.
+    expect(await post(api2, await image('logo-2c'), 'image/png', `?tier=1${colours}`, next())).toBe(200);
+    const rushed = await Promise.all(['0.96', '0.97', '0.98', '0.99'].map((q) => post(api2, photo, 'image/jpeg', `?tier=3&quality=${q}${colours}`, next())));
     expect(rushed).toContain(503);
+    expect(rushed).toContain(422);
     if (round === 1) {
       const flood: number[] = [];
       for (let i = 0; i < RATE_LIMIT + 2; i++) flood.push(await post(api1, Buffer.alloc(0), 'image/png', '', '192.0.2.77'));
