@@ -16,7 +16,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -24,6 +23,8 @@ import sharp from 'sharp';
 import { loadTierImages, type BenchImage } from '../src/bench/corpus.js';
 import { median, percentile } from '../src/bench/stats.js';
 import { markdownTable } from '../src/bench/table.js';
+// The same process and Redis helpers the production-mode tests use.
+import { dropPrefix, freePort } from '../test/helpers/redis.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MAIN = path.join(ROOT, 'dist/main.js');
@@ -73,17 +74,6 @@ interface Proc {
   output: () => string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await probe().catch(() => false))) {
@@ -120,20 +110,6 @@ async function peakRssMb(pid: number | undefined): Promise<number | null> {
     return kb ? Number(kb) / 1024 : null;
   } catch {
     return null;
-  }
-}
-
-async function dropPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 
