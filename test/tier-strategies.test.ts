@@ -36,8 +36,6 @@ function context(opts: {
   const ctx: StrategyContext = {
     source: source(opts.width ?? 64, opts.height ?? 64),
     features: { ...FEATURES, ...opts.features },
-    engine: options.engine,
-    maxColors: options.maxColors,
     options,
     target: opts.target ?? 0.85,
     budgetEndsAt: Date.now() + (opts.budgetMs ?? 60_000),

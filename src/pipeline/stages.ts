@@ -2,7 +2,6 @@
  * The conversion as a plain list of named stages. One loop runs them, times each, reports progress
  * and checks the deadline between them. Adding a stage is one function and one line in STAGES.
  */
-import sharp from 'sharp';
 import type { RgbaImage } from '../engines/engine.js';
 import { AppError } from '../errors/app-error.js';
 import { strategyFor } from '../tiers/index.js';
@@ -16,6 +15,7 @@ import type { ImageLimits } from './limits.js';
 import { optimizeSvg } from './optimize.js';
 import type { ConvertOptions } from './options.js';
 import { probeImage, type ProbeResult } from './probe.js';
+import { scaleToLongerSide } from './resize.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
 
 export type StageName = 'sniff' | 'probe' | 'guard' | 'decode' | 'classify' | 'trace' | 'optimize' | 'score';
@@ -54,17 +54,9 @@ const need = <T>(value: T | undefined, what: string): T => {
 /** Share of the remaining time a strategy may spend searching; the rest is kept for scoring and answering. */
 const SEARCH_SHARE = 0.6;
 
-async function resizedTo(source: DecodedImage, maxSide: number): Promise<RgbaImage> {
-  const longer = Math.max(source.width, source.height);
-  if (longer <= maxSide) return source;
-  const scale = maxSide / longer;
-  const width = Math.max(1, Math.round(source.width * scale));
-  const height = Math.max(1, Math.round(source.height * scale));
-  const { data } = await sharp(source.data, { raw: { width: source.width, height: source.height, channels: 4 } })
-    .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+/** The source reduced so its longer side is at most `maxSide`; the source itself when already small. */
+function reducedTo(source: DecodedImage, maxSide: number): Promise<RgbaImage> {
+  return Math.max(source.width, source.height) <= maxSide ? Promise.resolve(source) : scaleToLongerSide(source, maxSide);
 }
 
 export const sniff: Stage = { name: 'sniff', run: (s) => void (s.format = sniffFormat(s.input)) };
@@ -106,15 +98,13 @@ export const trace: Stage = {
     s.candidate = await strategyFor(tier).run({
       source,
       features: need(s.classification, 'classification').features,
-      engine: s.options.engine,
-      maxColors: s.options.maxColors,
       options: s.options,
       target: s.options.quality ?? TIER_TARGETS[tier].ssim,
       budgetEndsAt: now + Math.min(budget, (s.deadline - now) * SEARCH_SHARE),
       resized: (maxSide) => {
         const side = Math.min(maxSide, s.limits.traceMaxSide);
         let image = cache.get(side);
-        if (!image) cache.set(side, (image = resizedTo(source, side)));
+        if (!image) cache.set(side, (image = reducedTo(source, side)));
         return image;
       },
       evaluate: (engine, params, image, label, finish) => need(s.evaluator, 'evaluator').evaluate(engine, params, image, label, finish),

@@ -1,11 +1,11 @@
 /** What a tier strategy is given and what it returns. One file per tier implements it. */
-import sharp from 'sharp';
 import type { EngineName, RgbaImage } from '../engines/engine.js';
 import { applyPalette, quantize, TRANSPARENT, type Quantized, type Rgb } from '../color/quantize.js';
-import type { ConvertOptions, EngineChoice, PaletteEntry } from '../pipeline/options.js';
+import type { ConvertOptions, PaletteEntry } from '../pipeline/options.js';
 import type { DecodedImage } from '../pipeline/decode.js';
 import type { Features } from '../pipeline/classify.js';
 import type { Finish } from '../pipeline/evaluate.js';
+import { scaleToLongerSide } from '../pipeline/resize.js';
 import type { Tier } from './thresholds.js';
 
 export interface Candidate {
@@ -20,10 +20,8 @@ export interface Candidate {
 export interface StrategyContext {
   source: DecodedImage;
   features: Features;
-  engine: EngineChoice;
-  maxColors: number | undefined;
-  /** Every caller option (palette, min_area, stacking, gap_filler, precision...). */
-  options?: ConvertOptions;
+  /** Every caller option (engine, max_colors, palette, min_area, stacking, gap_filler, precision...). */
+  options: ConvertOptions;
   /** SSIM to reach; strategies stop searching once a candidate meets it. */
   target: number;
   /** Epoch ms after which a strategy must stop trying new candidates and return its best. */
@@ -71,29 +69,17 @@ export interface Plan {
  */
 export async function planImage(ctx: StrategyContext, plan: Plan): Promise<{ image: RgbaImage; colours?: Rgb[] }> {
   const longer = Math.max(ctx.source.width, ctx.source.height);
-  const image = plan.enlarge && plan.maxSide > longer ? await enlarged(ctx.source, plan.maxSide) : await ctx.resized(plan.maxSide);
-  const palette = ctx.options?.palette;
+  const image = plan.enlarge && plan.maxSide > longer ? await scaleToLongerSide(ctx.source, plan.maxSide) : await ctx.resized(plan.maxSide);
+  const palette = ctx.options.palette;
   if (palette && palette.length > 0) {
     const colours = palette.flatMap((e) => (e.to === 'transparent' ? [] : [e.to ?? { r: e.r, g: e.g, b: e.b }]));
     return { image: mapToPalette(image, palette), colours };
   }
-  if (ctx.maxColors !== undefined && plan.engine === 'vtracer') {
-    const q = quantize(image, { maxColors: ctx.maxColors });
+  if (ctx.options.maxColors !== undefined && plan.engine === 'vtracer') {
+    const q = quantize(image, { maxColors: ctx.options.maxColors });
     return { image: flatten(image, q), colours: q.palette };
   }
   return { image };
-}
-
-/** The source enlarged so its longer side is `maxSide` (smooth interpolation, alpha kept straight). */
-async function enlarged(source: RgbaImage, maxSide: number): Promise<RgbaImage> {
-  const scale = maxSide / Math.max(source.width, source.height);
-  const width = Math.max(1, Math.round(source.width * scale));
-  const height = Math.max(1, Math.round(source.height * scale));
-  const data = await sharp(source.data, { raw: { width: source.width, height: source.height, channels: 4 } })
-    .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
-    .raw()
-    .toBuffer();
-  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 /** Every opaque pixel replaced by its palette colour; TRANSPARENT pixels become 0,0,0,0. */
@@ -122,14 +108,14 @@ export function planParams(ctx: StrategyContext, plan: Plan, image: RgbaImage): 
   const o = ctx.options;
   const params: Record<string, unknown> = { ...(plan.params as Record<string, unknown>) };
   const scale = image.width / ctx.source.width;
-  const palette = o?.palette !== undefined && o.palette.length > 0;
-  if (o?.minArea !== undefined) {
+  const palette = o.palette !== undefined && o.palette.length > 0;
+  if (o.minArea !== undefined) {
     const area = o.minArea * scale * scale;
     if (plan.engine === 'potrace') params.turdSize = Math.round(area);
     if (plan.engine === 'vtracer') params.filterSpeckle = Math.round(Math.sqrt(area));
     if (plan.engine === 'imagetracer') params.pathomit = Math.round(4 * Math.sqrt(area));
   }
-  if (o?.stacking !== undefined) {
+  if (o.stacking !== undefined) {
     if (plan.engine === 'potrace') params.stacking = o.stacking;
     if (plan.engine === 'vtracer') params.hierarchical = o.stacking;
   }
@@ -140,11 +126,11 @@ export function planParams(ctx: StrategyContext, plan: Plan, image: RgbaImage): 
       params.maxColors = 256;
       params.edgeColors = 'keep';
     }
-    if (plan.engine === 'imagetracer') params.numberofcolors = Math.max(2, o!.palette!.length);
+    if (plan.engine === 'imagetracer') params.numberofcolors = Math.max(2, o.palette!.length);
     if (plan.engine === 'vtracer') params.colorPrecision = 8;
-  } else if (ctx.maxColors !== undefined) {
-    if (plan.engine === 'potrace') params.maxColors = ctx.maxColors;
-    if (plan.engine === 'imagetracer') params.numberofcolors = ctx.maxColors;
+  } else if (ctx.options.maxColors !== undefined) {
+    if (plan.engine === 'potrace') params.maxColors = ctx.options.maxColors;
+    if (plan.engine === 'imagetracer') params.numberofcolors = ctx.options.maxColors;
     if (plan.engine === 'vtracer') params.colorPrecision = 8; // exact colours of the quantised image
   }
   return params;
@@ -154,8 +140,8 @@ export function planParams(ctx: StrategyContext, plan: Plan, image: RgbaImage): 
 export function planFinish(ctx: StrategyContext, plan: Plan): Finish {
   const o = ctx.options;
   const finish: Finish = { ...plan.finish };
-  if (o?.precision !== undefined) finish.precision = o.precision;
-  const gap = o?.gapFiller ?? o?.stacking === 'cutout';
+  if (o.precision !== undefined) finish.precision = o.precision;
+  const gap = o.gapFiller ?? o.stacking === 'cutout';
   if (gap) finish.gapFiller = GAP_FILLER_WIDTH;
   else delete finish.gapFiller;
   return finish;
@@ -249,8 +235,8 @@ export async function searchLadder(
 
 /** When the caller named an engine, only that engine's plans run. */
 export function plansFor(ctx: StrategyContext, plans: readonly Plan[]): readonly Plan[] {
-  if (ctx.engine === 'auto') return plans;
-  const own = plans.filter((p) => p.engine === ctx.engine);
+  if (ctx.options.engine === 'auto') return plans;
+  const own = plans.filter((p) => p.engine === ctx.options.engine);
   return own.length > 0 ? own : plans;
 }
 

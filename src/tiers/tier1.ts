@@ -18,10 +18,10 @@ const potrace = (maxColors: number): Plan => ({
 
 export function tier1Plans(ctx: StrategyContext): Plan[] {
   // Anti-aliasing adds blends between the flat colours; a colour or two beyond c95 absorbs them.
-  const colors = ctx.maxColors ?? Math.min(8, Math.max(2, ctx.features.c95 + 1));
+  const colors = ctx.options.maxColors ?? Math.min(8, Math.max(2, ctx.features.c95 + 1));
   return [
     potrace(colors),
-    ...(ctx.maxColors ? [] : [potrace(Math.min(12, colors + 3))]),
+    ...(ctx.options.maxColors ? [] : [potrace(Math.min(12, colors + 3))]),
     {
       engine: 'vtracer',
       params: { ...VTRACER_CLI_DEFAULTS, mode: 'polygon' } satisfies VtracerParams,

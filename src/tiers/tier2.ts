@@ -13,7 +13,7 @@ import { plansFor, searchPlans, type Plan, type StrategyContext, type TierStrate
 const TRACE_SIDE = 1024;
 
 export function tier2Plans(ctx: StrategyContext): Plan[] {
-  const colors = ctx.maxColors ?? Math.min(16, Math.max(4, ctx.features.c95 + 3));
+  const colors = ctx.options.maxColors ?? Math.min(16, Math.max(4, ctx.features.c95 + 3));
   const potrace: Plan = {
     engine: 'potrace',
     params: { ...DEFAULT_POTRACE_PARAMS, maxColors: colors },
@@ -33,7 +33,7 @@ export function tier2Plans(ctx: StrategyContext): Plan[] {
     maxSide: TRACE_SIDE,
     label: `imagetracer ${colors} colours`,
   };
-  return ctx.maxColors ? [potrace, polygons, imagetracer] : [polygons, splines, potrace, imagetracer];
+  return ctx.options.maxColors ? [potrace, polygons, imagetracer] : [polygons, splines, potrace, imagetracer];
 }
 
 export const tier2: TierStrategy = {

@@ -63,7 +63,7 @@ export function tier3Ladder(ctx: StrategyContext): Plan[] {
     enlarge: true,
     label: `vtracer polygons ${colorPrecision} bits step ${layerDifference} speckle ${filterSpeckle}`,
   });
-  const colors = ctx.maxColors ?? 24;
+  const colors = ctx.options.maxColors ?? 24;
   return [
     rung(6, 32, 4),
     rung(8, 32, 4),
@@ -91,7 +91,7 @@ export const tier3: TierStrategy = {
   tier: 3,
   run: (ctx) => {
     const ladder = tier3Ladder(ctx);
-    if (ctx.engine !== 'auto' && ctx.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
+    if (ctx.options.engine !== 'auto' && ctx.options.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
     const rungs = ladder.filter((p) => p.engine === 'vtracer');
     return searchLadder(ctx, rungs, tier3Start(ctx), { coarserMargin: COARSER_MARGIN });
   },
