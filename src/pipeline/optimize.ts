@@ -18,19 +18,6 @@ export interface OptimizeOptions {
 }
 
 export function optimizeSvg(svg: string, options: OptimizeOptions = {}): string {
-  // Optimising is idempotent; the pipeline's optimize stage re-runs it on the chosen candidate,
-  // which costs ~0.15 ms per KB. Recent outputs are returned as they are.
-  if (options.precision === undefined && recentOutputs.includes(svg)) return svg;
-  const out = optimizeOnce(svg, options);
-  recentOutputs.push(out);
-  if (recentOutputs.length > RECENT_OUTPUTS) recentOutputs.shift();
-  return out;
-}
-
-const RECENT_OUTPUTS = 8;
-const recentOutputs: string[] = [];
-
-function optimizeOnce(svg: string, options: OptimizeOptions): string {
   return svg
     .replace(/<\?xml[^>]*\?>/g, '')
     .replace(/<!--[\s\S]*?-->/g, '')
