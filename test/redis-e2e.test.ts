@@ -50,10 +50,20 @@ describe('production mode (BullMQ on Redis, two worker processes)', () => {
     expect(await res.text()).toMatch(/^<svg/);
   });
 
-  it('answers a repeat from the Redis cache', async () => {
+  it('answers a repeat from the Redis cache, and counts one lookup per request', async () => {
+    const lookups = async (result: string) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return sumMetric(text.split('\n').filter((l) => l.includes(`result="${result}"`)).join('\n'), 'svgai_cache_requests_total');
+    };
+    const [hits, misses] = [await lookups('hit'), await lookups('miss')];
+    const fresh = await post(await smallLogo(72, '#3d7a5c'));
+    expect(fresh.headers.get('x-svg-ai-cache')).toBe('miss');
+    // Fetching the finished job's result is not a second (hit) lookup.
+    expect([await lookups('hit') - hits, await lookups('miss') - misses]).toEqual([0, 1]);
     const res = await post(await readFile(fixtures['logo-2c'].file));
     expect(res.status).toBe(200);
     expect(res.headers.get('x-svg-ai-cache')).toBe('hit');
+    expect(await lookups('hit') - hits).toBe(1);
   });
 
   it('runs an async job: 202 + Location, progress by stage, then the SVG', async () => {
@@ -108,7 +118,7 @@ describe('production mode (BullMQ on Redis, two worker processes)', () => {
     });
     expect(metrics).toContain('svgai_queue_jobs{state="failed"} 0');
     const perWorker = await Promise.all(workers.map(async (w) => sumMetric(await w.metrics(), 'svgai_conversions_total')));
-    // Four fixtures, one async logo, one de-duplicated logo: six distinct conversions in all.
-    expect(perWorker.reduce((a, b) => a + b, 0)).toBe(6);
+    // Four fixtures, one fresh logo, one async logo, one de-duplicated logo: seven distinct conversions.
+    expect(perWorker.reduce((a, b) => a + b, 0)).toBe(7);
   });
 });

@@ -148,7 +148,7 @@ export class RedisConverter implements Converter {
       clearTimeout(timer);
       finished.stop();
     }
-    const result = await this.results.get(id);
+    const result = await orNotReady(this.results.fetch(id));
     if (!result) throw new AppError('INTERNAL', 'The conversion finished but its result has expired; send the image again.');
     return result;
   }
@@ -215,7 +215,7 @@ export class RedisConverter implements Converter {
 
   async jobResult(id: string): Promise<ConversionResult | undefined> {
     if (!JOB_ID.test(id)) return undefined;
-    return this.results.get(id);
+    return orNotReady(this.results.fetch(id));
   }
 
   async isReady(): Promise<boolean> {

@@ -44,15 +44,22 @@ export class RedisResultCache implements ResultCache {
     return `${this.prefix}:result:${id}`;
   }
 
+  /** A cache lookup before converting: counted in svgai_cache_requests_total. */
   async get(id: string): Promise<ConversionResult | undefined> {
     try {
-      const text = await this.redis.get(this.key(id));
-      cacheRequests.inc({ result: text ? 'hit' : 'miss' });
-      return text ? (JSON.parse(text) as ConversionResult) : undefined;
+      const found = await this.fetch(id);
+      cacheRequests.inc({ result: found ? 'hit' : 'miss' });
+      return found;
     } catch {
       cacheRequests.inc({ result: 'error' });
       return undefined;
     }
+  }
+
+  /** The stored result of a finished job, not a cache lookup (so not counted as a hit). */
+  async fetch(id: string): Promise<ConversionResult | undefined> {
+    const text = await this.redis.get(this.key(id));
+    return text ? (JSON.parse(text) as ConversionResult) : undefined;
   }
 
   /** Throws when Redis refuses: a worker must not report a job done whose result was not stored. */
