@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker, type Job } from 'bullmq';
 import type { Config } from './config/config.js';
-import { AppError } from './errors/app-error.js';
+import { AppError, isDeferral } from './errors/app-error.js';
 import type { Logger } from './observability/logger.js';
 import { recordConversion, recordConversionFailure, registry } from './observability/metrics.js';
 import { inputFailure, JOB_NAME, QUEUE_NAME, type ConversionJobData, type ConversionJobResult } from './queue/conversion-jobs.js';
@@ -44,7 +44,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       recordConversion(result);
       return factsOf(result);
     } catch (err) {
-      recordConversionFailure();
+      if (!isDeferral(err)) recordConversionFailure();
       // The input's fault: final. Anything else (a thread crash, Redis blip): BullMQ retries with backoff.
       if (err instanceof AppError && err.status < 500) throw inputFailure(err);
       throw err;

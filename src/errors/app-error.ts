@@ -58,3 +58,8 @@ export function toAppError(err: unknown): AppError {
     cause: err,
   });
 }
+
+/** A refusal to start work now (busy, waited too long, stopping), not a failure of the work itself. */
+export function isDeferral(err: unknown): boolean {
+  return err instanceof AppError && (err.status === 429 || err.status === 503);
+}

@@ -4,7 +4,7 @@
  * memory job table for asynchronous requests.
  */
 import { LRUCache } from 'lru-cache';
-import { AppError } from '../errors/app-error.js';
+import { AppError, isDeferral } from '../errors/app-error.js';
 import { recordConversion, recordConversionFailure } from '../observability/metrics.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import type { ConvertOptions } from '../pipeline/options.js';
@@ -124,8 +124,7 @@ export class LocalConverter implements Converter {
     } catch (err) {
       // A trace that never started (queue full or wait over: 429/503) or that every caller left
       // is not a failed conversion; the request metrics show those.
-      const deferred = err instanceof AppError && (err.status === 429 || err.status === 503);
-      if (!deferred && !signal.aborted) {
+      if (!isDeferral(err) && !signal.aborted) {
         if (!(err instanceof AppError) || err.status >= 500) this.failed++;
         recordConversionFailure();
       }
