@@ -177,6 +177,23 @@ describe('tier 3', () => {
     }
   });
 
+  it('tries a coarser rung for fewer bytes when the first score clears the target by 0.04, two rungs by 0.08', async () => {
+    const photo = { features: { flatShare: 0.4 }, width: 768, height: 512, target: 0.85 };
+    const rungs = tier3Ladder(context({ scores: {}, ...photo }).ctx).filter((p) => p.engine === 'vtracer');
+    const start = tier3Start(context({ scores: {}, ...photo }).ctx);
+    expect(start).toBeGreaterThanOrEqual(2);
+    const walk = async (first: number) => {
+      const scores = Object.fromEntries(rungs.map((p, i) => [p.label, i === start ? first : 0.86]));
+      const bytes = Object.fromEntries(rungs.map((p, i) => [p.label, 1000 + 100 * i]));
+      const { ctx, calls } = context({ scores, bytes, ...photo });
+      const best = await tier3.run(ctx);
+      return { best: best.label, tried: calls.map((c) => c.label) };
+    };
+    expect(await walk(0.885)).toEqual({ best: rungs[start]!.label, tried: [rungs[start]!.label] });
+    expect(await walk(0.895)).toEqual({ best: rungs[start - 1]!.label, tried: [rungs[start]!.label, rungs[start - 1]!.label] });
+    expect(await walk(0.935)).toEqual({ best: rungs[start - 2]!.label, tried: [rungs[start]!.label, rungs[start - 2]!.label] });
+  });
+
   it('photos start higher on the ladder than smooth rendered art', () => {
     expect(tier3Start(context({ scores: {}, features: { flatShare: 0.4 } }).ctx)).toBeGreaterThan(tier3Start(context({ scores: {}, features: { flatShare: 0.95 } }).ctx));
   });
