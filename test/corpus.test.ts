@@ -2,8 +2,8 @@
  * The development corpus (../shared/corpus, beside the project; not part of it). Every image
  * converts and meets its folder tier's SSIM target, and so does every transparent render of the
  * vector originals (scored over white and over black); the classifier agrees with the folders on
- * at least 95 % of each group. Where the corpus is absent (a user's fresh clone) the suite says so
- * and skips.
+ * every image (the README says all of them). Where the corpus is absent (a user's fresh clone) the
+ * suite says so and skips; under CI=true (.ci/run) its absence fails the run.
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -12,12 +12,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadTransparentImages, type BenchImage } from '../src/bench/corpus.js';
 import type { ConversionResult } from '../src/pipeline/convert.js';
 import { TracePool } from '../src/queue/thread-pool.js';
-import { TIER_TARGETS } from '../src/tiers/thresholds.js';
 import { testConfig } from './helpers/service.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus');
 const present = existsSync(path.join(CORPUS, 'tier1'));
 if (!present) console.warn(`[corpus] skipped: no corpus at ../shared/corpus (it is not part of the project)`);
+
+/** The README's SSIM targets, pinned here: floors read from src would follow a lowered target down. */
+const README_TARGETS = { 1: 0.95, 2: 0.9, 3: 0.85 } as const;
+
+describe.runIf(process.env.CI === 'true')('the corpus in CI', () => {
+  it('is present: CI never skips the corpus', () => {
+    expect(present, "no corpus at ../shared/corpus beside the project").toBe(true);
+  });
+});
 
 const pool = present ? new TracePool(testConfig()) : undefined;
 afterAll(() => pool?.close());
@@ -34,7 +42,8 @@ async function check(group: Group, file: string, folderTier: 1 | 2 | 3, input: B
   if (!results.has(group)) results.set(group, []);
   results.get(group)!.push({ file, folderTier, result });
   expect(result.svg).toMatch(/^<svg/);
-  expect(result.ssim, `${file}: tier ${result.tier}, ${result.engine} ${result.strategy}`).toBeGreaterThanOrEqual(TIER_TARGETS[folderTier].ssim);
+  expect(result.ssim, `${file}: tier ${result.tier}, ${result.engine} ${result.strategy}`).toBeGreaterThanOrEqual(README_TARGETS[folderTier]);
+  expect(result.target).toBe(README_TARGETS[result.tier]);
 }
 
 describe.skipIf(!present)('corpus', async () => {
@@ -54,10 +63,10 @@ describe.skipIf(!present)('corpus', async () => {
     });
   });
 
-  it.each(['tier1', 'tier2', 'tier3', 'transparent'] as const)('classifies at least 95 %% of %s into its folder tier', (group) => {
+  it.each(['tier1', 'tier2', 'tier3', 'transparent'] as const)('classifies every image of %s into its folder tier', (group) => {
     const all = results.get(group) ?? [];
     expect(all.length).toBeGreaterThan(0);
     const wrong = all.filter((r) => r.result.tier !== r.folderTier).map((r) => `${r.file} (tier ${r.result.tier})`);
-    expect((all.length - wrong.length) / all.length, wrong.join(', ')).toBeGreaterThanOrEqual(0.95);
+    expect(wrong).toEqual([]);
   });
 });

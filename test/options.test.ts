@@ -36,7 +36,7 @@ const overlapShare = (svg: string): number => {
   for (const shape of shapes) {
     const px = new Resvg(`${open}${shape}</svg>`).render().pixels;
     sum ??= new Uint16Array(px.length / 4);
-    for (let i = 0; i < sum.length; i++) sum[i] += px[i * 4 + 3]!;
+    for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + px[i * 4 + 3]!;
   }
   return sum!.filter((a) => a > 255 * 1.25).length / sum!.length;
 };
