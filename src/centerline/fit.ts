@@ -31,17 +31,70 @@ const norm = (v: Point) => {
   return { x: v.x / l, y: v.y / l };
 };
 
+/**
+ * Whether points[from..to] are a straight stretch: offsets from their least-squares line scatter
+ * on both sides (pixel steps) instead of bowing (a curve's middle lies on the other side of the
+ * line from its ends).
+ */
 function isLine(points: readonly Point[], from: number, to: number): boolean {
   const a = points[from]!;
   const b = points[to]!;
-  const length = Math.hypot(b.x - a.x, b.y - a.y);
-  if (length < LINE_MIN_LENGTH) return false;
-  if (to - from < 2) return true;
-  const nx = -(b.y - a.y) / length;
-  const ny = (b.x - a.x) / length;
-  let sum = 0;
-  for (let i = from + 1; i < to; i++) sum += (points[i]!.x - a.x) * nx + (points[i]!.y - a.y) * ny;
-  return Math.abs(sum / (to - from - 1)) < LINE_BIAS;
+  if (Math.hypot(b.x - a.x, b.y - a.y) < LINE_MIN_LENGTH) return false;
+  const n = to - from + 1;
+  if (n < 6) return true;
+  let mx = 0;
+  let my = 0;
+  for (let i = from; i <= to; i++) {
+    mx += points[i]!.x;
+    my += points[i]!.y;
+  }
+  mx /= n;
+  my /= n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let i = from; i <= to; i++) {
+    const dx = points[i]!.x - mx;
+    const dy = points[i]!.y - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+  const nx = -Math.sin(angle);
+  const ny = Math.cos(angle);
+  const third = Math.floor(n / 3);
+  const mean = (lo: number, hi: number) => {
+    let s = 0;
+    for (let i = lo; i < hi; i++) s += (points[i]!.x - mx) * nx + (points[i]!.y - my) * ny;
+    return s / Math.max(1, hi - lo);
+  };
+  const bow = mean(from + third, to + 1 - third) - (mean(from, from + third) + mean(to + 1 - third, to + 1)) / 2;
+  return Math.abs(bow) < LINE_BIAS;
+}
+
+/** Thinning often bends a free end's last pixel aside; a last step off the chain's direction is dropped. */
+function dehook(points: Point[], atStart: boolean): Point[] {
+  const pts = atStart ? [...points].reverse() : points;
+  const n = pts.length;
+  if (n < 6) return points;
+  const last = pts[n - 1]!;
+  const prev = pts[n - 2]!;
+  const back = pts[n - 5]!;
+  const step = norm(sub(last, prev));
+  const dir = norm(sub(prev, back));
+  if (step.x * dir.x + step.y * dir.y < Math.cos((35 * Math.PI) / 180)) pts.pop();
+  return atStart ? pts.reverse() : pts;
+}
+
+/** Where the lines through (a0, a1) and (b0, b1) cross; undefined when nearly parallel. */
+function intersect(a0: Point, a1: Point, b0: Point, b1: Point): Point | undefined {
+  const d1 = sub(a1, a0);
+  const d2 = sub(b1, b0);
+  const den = d1.x * d2.y - d1.y * d2.x;
+  if (Math.abs(den) < 1e-9 * Math.hypot(d1.x, d1.y) * Math.hypot(d2.x, d2.y) || den === 0) return undefined;
+  const t = ((b0.x - a0.x) * d2.y - (b0.y - a0.y) * d2.x) / den;
+  return { x: a0.x + t * d1.x, y: a0.y + t * d1.y };
 }
 
 function turn(a: Point, b: Point, c: Point): number {
@@ -56,15 +109,26 @@ function tangent(points: readonly Point[], i: number, j: number): [number, numbe
   return [t.x, t.y];
 }
 
-export function fitStroke(points: readonly Point[], closed: boolean): FittedPath {
+export interface FitOptions {
+  /** Whether the first and last points are free line ends (thinning may have bent them). */
+  freeEnds?: [boolean, boolean];
+  /** The stroke's width: a bend shorter than it between two lines is a corner, made sharp. */
+  width?: number;
+}
+
+export function fitStroke(input: readonly Point[], closed: boolean, options: FitOptions = {}): FittedPath {
+  let points = [...input];
+  if (options.freeEnds?.[0]) points = dehook(points, true);
+  if (options.freeEnds?.[1]) points = dehook(points, false);
   const start = points[0]!;
   if (points.length === 1) return { start, segments: [], closed: false };
   const index = new Map<Point, number>();
   points.forEach((p, i) => index.set(p, i));
-  const kept = simplify(points as Point[], TOLERANCE, true);
-  const vertices = kept.map((p) => index.get(p)!);
+  const kept = simplify(points, TOLERANCE, true);
+  let vertices = kept.map((p) => index.get(p)!);
+  let line = Array.from({ length: vertices.length - 1 }, (_, k) => isLine(points, vertices[k]!, vertices[k + 1]!));
+  ({ points, vertices, line } = sharpenCorners(points, vertices, line, options.width ?? 2));
   const n = vertices.length - 1;
-  const line = Array.from({ length: n }, (_, k) => isLine(points, vertices[k]!, vertices[k + 1]!));
   const corner = vertices.map((v, k) => {
     if (k === 0 || k === n) return true;
     const angle = turn(points[vertices[k - 1]!]!, points[v]!, points[vertices[k + 1]!]!);
@@ -106,6 +170,42 @@ export function fitStroke(points: readonly Point[], closed: boolean): FittedPath
     k = end;
   }
   return { start, segments, closed };
+}
+
+/**
+ * Two lines joined by a short bend (shorter than about two stroke widths) meet in a corner:
+ * thinning rounds and bumps every corner of a thick line. The bend's points are replaced by the
+ * lines' intersection, when it lies near the bend.
+ */
+function sharpenCorners(points: Point[], vertices: number[], line: boolean[], width: number): { points: Point[]; vertices: number[]; line: boolean[] } {
+  const reach = 2 * width + 3;
+  for (let k = 0; k < line.length; k++) {
+    if (!line[k]) continue;
+    let m = k + 1;
+    let bend = 0;
+    while (m < line.length && !line[m]) {
+      bend += Math.hypot(points[vertices[m + 1]!]!.x - points[vertices[m]!]!.x, points[vertices[m + 1]!]!.y - points[vertices[m]!]!.y);
+      m++;
+    }
+    if (m >= line.length || m === k + 1 || bend > reach) continue;
+    const a0 = points[vertices[k]!]!;
+    const a1 = points[vertices[k + 1]!]!;
+    const b0 = points[vertices[m]!]!;
+    const b1 = points[vertices[m + 1]!]!;
+    const u = norm(sub(a1, a0));
+    const v = norm(sub(b1, b0));
+    if (u.x * v.x + u.y * v.y > Math.cos((25 * Math.PI) / 180)) continue;
+    const corner = intersect(a0, a1, b0, b1);
+    if (!corner || Math.hypot(corner.x - a1.x, corner.y - a1.y) > reach || Math.hypot(corner.x - b0.x, corner.y - b0.y) > reach) continue;
+    // Replace the bend's points by the corner: the chain becomes ... a0 .. corner .. b1 ...
+    const from = vertices[k + 1]!;
+    const to = vertices[m]!;
+    points = [...points.slice(0, from), corner, ...points.slice(to + 1)];
+    const shift = to - from;
+    vertices = [...vertices.slice(0, k + 1), from, ...vertices.slice(m + 1).map((i) => i - shift)];
+    line = [...line.slice(0, k + 1), ...line.slice(m)];
+  }
+  return { points, vertices, line };
 }
 
 export function endPoint(path: FittedPath): Point {

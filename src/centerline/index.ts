@@ -23,6 +23,8 @@ export interface CenterlineOptions {
   strokeColor?: Rgb | 'auto';
   /** Decimals of coordinates (default 1). */
   precision?: number;
+  /** The document's size when `image` is a reduced copy of the source (default: the image's size). */
+  size?: { width: number; height: number };
 }
 
 /** What the JSON answer reports about a centerline trace. */
@@ -88,7 +90,7 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
       // Specks smaller than a pixel across are noise, not a line.
       if (s.points.length < 2 && widths[i]! < 1.5) return;
       const fixed = options.strokeWidth;
-      paths.push({ path: fitStroke(s.points, s.closed), width: typeof fixed === 'number' ? fixed : roundWidth(widths[i]!) });
+      paths.push({ path: fitStroke(s.points, s.closed, { freeEnds: s.freeEnds, width: widths[i]! }), width: typeof fixed === 'number' ? fixed : roundWidth(widths[i]!) });
     });
     lap('fit');
     traced.push({ colour: options.strokeColor && options.strokeColor !== 'auto' ? options.strokeColor : ink.colour, strokes: paths });
@@ -112,7 +114,7 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
     inks.push({ colour: ink.colour, strokes: ordered });
   }
   lap('order');
-  const svg = strokeSvg(width, height, inks, separation.background, options.precision ?? 1);
+  const svg = strokeSvg(width, height, inks, separation.background, options.precision ?? 1, options.size);
   lap('svg');
   const all = inks.flatMap((k) => k.strokes);
   const facts: CenterlineFacts = {

@@ -68,6 +68,12 @@ function pixelOver(data: Uint8Array, i: number, bg: Rgb): Rgb {
   return { r: data[i]! * a + bg.r * (1 - a), g: data[i + 1]! * a + bg.g * (1 - a), b: data[i + 2]! * a + bg.b * (1 - a) };
 }
 
+/** Cheap test, without allocating, for the pixels (most of them) that are the background or nearly. */
+function nearBackground(data: Uint8Array, i: number, bg: Rgb): boolean {
+  const a = data[i + 3]! / 255;
+  return Math.abs(data[i]! - bg.r) * a + Math.abs(data[i + 1]! - bg.g) * a + Math.abs(data[i + 2]! - bg.b) * a < STRONG;
+}
+
 /** Projection of p − bg onto ink − bg, and the distance of p from that line. */
 function mix(p: Rgb, bg: Rgb, ink: Rgb): { t: number; residual: number } {
   const dx = ink.r - bg.r;
@@ -91,6 +97,7 @@ function findInks(image: RgbaImage, bg: Rgb, minPixels: number): Rgb[] {
   const { data } = image;
   const counts = new Map<number, { n: number; r: number; g: number; b: number }>();
   for (let i = 0; i < data.length; i += 4) {
+    if (nearBackground(data, i, bg)) continue;
     const p = pixelOver(data, i, bg);
     if (dist(p, bg) < STRONG) continue;
     const key = ((p.r >> 4) << 8) | ((p.g >> 4) << 4) | (p.b >> 4);
@@ -120,6 +127,7 @@ function extremeAlong(image: RgbaImage, bg: Rgb, ink: Rgb): Rgb {
   const uz = (ink.b - bg.b) / d;
   const along: number[] = [];
   for (let i = 0; i < data.length; i += 4) {
+    if (nearBackground(data, i, bg)) continue;
     const p = pixelOver(data, i, bg);
     const s = (p.r - bg.r) * ux + (p.g - bg.g) * uy + (p.b - bg.b) * uz;
     if (s < STRONG) continue;
@@ -167,20 +175,38 @@ export function separateInks(image: RgbaImage): InkSeparation {
   } else {
     const minPixels = Math.max(12, Math.round(n * 0.0002));
     for (const colour of findInks(image, background, minPixels)) inks.push({ colour, coverage: new Uint8Array(n), inkPixels: 0 });
+    // Per ink: its direction from the background and 1/|ink - background|², for the projections.
+    const dirs = inks.map(({ colour: k }) => {
+      const dx = k.r - background.r;
+      const dy = k.g - background.g;
+      const dz = k.b - background.b;
+      return { dx, dy, dz, inv: 1 / (dx * dx + dy * dy + dz * dz || 1) };
+    });
+    const { r: br, g: bgG, b: bb } = background;
     for (let p = 0, i = 0; p < n; p++, i += 4) {
-      const c = pixelOver(data, i, background);
-      if (dist(c, background) < 20) {
+      const a = data[i + 3]! / 255;
+      // The pixel over the background, relative to the background.
+      const px = (data[i]! - br) * a;
+      const py = (data[i + 1]! - bgG) * a;
+      const pz = (data[i + 2]! - bb) * a;
+      if (px * px + py * py + pz * pz < 400) {
         backgroundPixels++;
         continue;
       }
       let best = -1;
       let bestResidual = Infinity;
       let bestT = 0;
-      for (let k = 0; k < inks.length; k++) {
-        const m = mix(c, background, inks[k]!.colour);
-        if (m.t > 0.05 && m.residual < bestResidual) [best, bestResidual, bestT] = [k, m.residual, m.t];
+      for (let k = 0; k < dirs.length; k++) {
+        const { dx, dy, dz, inv } = dirs[k]!;
+        const t = Math.max(0, Math.min(1, (px * dx + py * dy + pz * dz) * inv));
+        if (t <= 0.05) continue;
+        const ex = px - t * dx;
+        const ey = py - t * dy;
+        const ez = pz - t * dz;
+        const residual = ex * ex + ey * ey + ez * ez;
+        if (residual < bestResidual) [best, bestResidual, bestT] = [k, residual, t];
       }
-      if (best < 0 || bestResidual > MIX_RESIDUAL) {
+      if (best < 0 || bestResidual > MIX_RESIDUAL * MIX_RESIDUAL) {
         unexplained++;
         if (best < 0) continue;
       }

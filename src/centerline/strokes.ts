@@ -12,6 +12,8 @@ export interface Stroke {
   closed: boolean;
   /** Indices of the graph edges it is made of (for measuring its width). */
   edges: number[];
+  /** Whether the first and the last point are free line ends (not junctions). */
+  freeEnds: [boolean, boolean];
 }
 
 /** Branches continue each other through a junction when they turn by less than this (cos of 180° - 40°). */
@@ -82,6 +84,10 @@ export function buildStrokes(graph: SkeletonGraph): Stroke[] {
     const ids: number[] = [];
     let edge = startEdge;
     let forward = fromStart;
+    let lastNode = -1;
+    const free = (id: number) => id >= 0 && graph.nodes[id] !== undefined && !graph.nodes[id]!.junction;
+    const e0 = edges[startEdge]!;
+    const freeStart = free(fromStart ? e0.a : e0.b);
     for (;;) {
       done[edge] = 1;
       ids.push(edge);
@@ -89,14 +95,20 @@ export function buildStrokes(graph: SkeletonGraph): Stroke[] {
       points.push(...(points.length > 0 ? pts.slice(1) : pts));
       const exitKey = 2 * edge + (forward ? 1 : 0);
       const next = partner[exitKey]!;
-      if (next < 0) break;
+      if (next < 0) {
+        lastNode = forward ? edges[edge]!.b : edges[edge]!.a;
+        break;
+      }
       const nextEdge = next >> 1;
-      if (done[nextEdge]) break;
+      if (done[nextEdge]) {
+        lastNode = -1;
+        break;
+      }
       edge = nextEdge;
       forward = (next & 1) === 0;
     }
     const closed = points.length > 2 && Math.hypot(points[0]!.x - points.at(-1)!.x, points[0]!.y - points.at(-1)!.y) < 1e-6;
-    return { points, closed, edges: ids };
+    return { points, closed, edges: ids, freeEnds: [freeStart && !closed, free(lastNode) && !closed] };
   };
   // Open strokes start at an end no branch continues; what is left are closed loops.
   for (let i = 0; i < edges.length; i++) {
@@ -104,7 +116,7 @@ export function buildStrokes(graph: SkeletonGraph): Stroke[] {
     const e = edges[i]!;
     if (e.a < 0) {
       done[i] = 1;
-      strokes.push({ points: e.points, closed: true, edges: [i] });
+      strokes.push({ points: e.points, closed: true, edges: [i], freeEnds: [false, false] });
       continue;
     }
     if (partner[2 * i]! < 0) strokes.push(walk(i, true));
@@ -118,7 +130,7 @@ export function buildStrokes(graph: SkeletonGraph): Stroke[] {
     connected.add(e.b);
   }
   nodes.forEach((n, id) => {
-    if (n && !connected.has(id)) strokes.push({ points: [{ x: n.x, y: n.y }], closed: false, edges: [] });
+    if (n && !connected.has(id)) strokes.push({ points: [{ x: n.x, y: n.y }], closed: false, edges: [], freeEnds: [true, true] });
   });
   return strokes;
 }

@@ -34,9 +34,20 @@ function pathData(path: FittedPath, precision: number, continues: boolean): stri
   return path.closed ? d + 'Z' : d;
 }
 
-export function strokeSvg(width: number, height: number, inks: readonly InkStrokes[], background: Rgb | undefined, precision: number): string {
+/**
+ * `width` x `height` is the traced grid (the viewBox); `size` the document's size when the image was
+ * traced reduced (strokes and their widths scale with the viewBox).
+ */
+export function strokeSvg(
+  width: number,
+  height: number,
+  inks: readonly InkStrokes[],
+  background: Rgb | undefined,
+  precision: number,
+  size: { width: number; height: number } = { width, height },
+): string {
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${size.width}" height="${size.height}" viewBox="0 0 ${width} ${height}">`);
   // A coloured sheet is part of the picture; white paper (or none) is left to the medium.
   if (background && Math.hypot(255 - background.r, 255 - background.g, 255 - background.b) > 12) {
     parts.push(`<rect id="background" width="${width}" height="${height}" fill="${hex(background)}"/>`);

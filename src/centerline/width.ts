@@ -27,14 +27,15 @@ export function strokeWidths(
   const queue: number[] = [];
   const length = new Float64Array(graph.edges.length);
   const area = new Float64Array(graph.edges.length);
-  const nodes = graph.nodes.filter((n) => n !== undefined);
   graph.edges.forEach((edge, i) => {
+    // Only the edge's own ends can be near its pixels (other junctions are beyond them).
+    const ends = [graph.nodes[edge.a], graph.nodes[edge.b]].filter((n) => n !== undefined);
     let prevIncluded: { x: number; y: number } | undefined;
     for (const p of edge.points) {
       const x = Math.floor(p.x);
       const y = Math.floor(p.y);
       const at = y * width + x;
-      const excluded = nodes.some((n) => Math.hypot(n.x - p.x, n.y - p.y) < n.r + CLEARANCE);
+      const excluded = ends.some((n) => Math.hypot(n.x - p.x, n.y - p.y) < n.r + CLEARANCE);
       if (label[at] === -1) {
         label[at] = excluded ? -2 : i;
         queue.push(at);

@@ -9,6 +9,9 @@ export interface RgbaImage {
 
 export type EngineName = 'potrace' | 'imagetracer' | 'vtracer';
 
+/** What produced a result: one of the engines, or the centerline tracer (src/centerline/). */
+export type TracerName = EngineName | 'centerline';
+
 export const ENGINE_NAMES: readonly EngineName[] = ['potrace', 'imagetracer', 'vtracer'];
 
 export interface Engine<P> {

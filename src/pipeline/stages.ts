@@ -2,6 +2,8 @@
  * The conversion as a plain list of named stages. One loop runs them, times each, reports progress
  * and checks the deadline between them. Adding a stage is one function and one line in STAGES.
  */
+import { centerlineCandidate } from '../centerline/candidate.js';
+import type { CenterlineFacts } from '../centerline/index.js';
 import type { RgbaImage } from '../engines/engine.js';
 import { AppError } from '../errors/app-error.js';
 import { strategyFor } from '../tiers/index.js';
@@ -37,6 +39,8 @@ export interface PipelineState {
   candidate?: Candidate;
   svg?: string;
   ssim?: number;
+  /** Set when draw_style=centerline traced the image. */
+  centerline?: CenterlineFacts;
   timings: Partial<Record<StageName, number>>;
 }
 
@@ -92,6 +96,14 @@ export const trace: Stage = {
     const tier = need(s.tier, 'tier');
     const cache = new Map<number, Promise<RgbaImage>>();
     s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes);
+    if (s.options.drawStyle === 'centerline') {
+      // Single strokes along the lines instead of the tier's outline search.
+      const { candidate, facts } = await centerlineCandidate(source, s.options, s.limits);
+      s.evaluator.measured.set(candidate.svg, candidate.ssim);
+      s.candidate = candidate;
+      s.centerline = facts;
+      return;
+    }
     const now = Date.now();
     const budget = s.options.timeBudgetMs ?? SEARCH_BUDGET_MS[tier];
     s.candidate = await strategyFor(tier).run({
