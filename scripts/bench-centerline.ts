@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { traceCenterline } from '../src/centerline/index.js';
+import { assertStrokesFit } from '../src/centerline/line-art.js';
 import { samplePath } from '../src/centerline/fit.js';
 import { loadConfig, tierDeadlines } from '../src/config/config.js';
 import { AppError } from '../src/errors/app-error.js';
@@ -145,11 +146,12 @@ if (existsSync(corpus)) {
       const trace = traceCenterline(image);
       const ms = performance.now() - t;
       const ssim = measureSsim({ ...image, hasTransparency }, renderSvg(trace.svg, image.width, image.height));
+      assertStrokesFit(ssim); // as the service does
       if (outDir) writeFileSync(join(outDir, `corpus-${file.replace(/\.png$/, '')}.centerline.svg`), trace.svg);
       corpusRows.push([file, ssim.toFixed(4), String(trace.facts.strokes), `${trace.facts.penUpTravel.before} -> ${trace.facts.penUpTravel.after}`, ms.toFixed(0), (Buffer.byteLength(trace.svg) / 1024).toFixed(1), '']);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      corpusRows.push([file, '-', '-', '-', (performance.now() - t).toFixed(0), '-', `${err.code}: ${err.message.replace(/^Centerline tracing needs line art \(lines on a plain background\), but /, '').replace(/; use draw_style=fill for this image\.$/, '')}`]);
+      corpusRows.push([file, '-', '-', '-', (performance.now() - t).toFixed(0), '-', `${err.code}: ${err.message.replace(/^Centerline tracing needs line art \(lines on a plain background\), but /, '').replace(/; use draw_style=fill for this image\.$/, '').replace(/: its shapes are .*$/, '')}`]);
     }
   }
 } else {

@@ -11,6 +11,7 @@ import { scaleToLongerSide } from '../pipeline/resize.js';
 import { assertSafeSvg } from '../quality/svg-allowlist.js';
 import type { Candidate } from '../tiers/strategy.js';
 import { traceCenterline, type CenterlineFacts } from './index.js';
+import { assertStrokesFit } from './line-art.js';
 
 export async function centerlineCandidate(
   source: DecodedImage,
@@ -33,6 +34,7 @@ export async function centerlineCandidate(
   }
   assertSafeSvg(svg);
   const ssim = scoreSvg(source, svg);
+  assertStrokesFit(ssim);
   const facts = scale === 1 ? trace.facts : rescale(trace.facts, 1 / scale);
   return {
     candidate: { engine: 'centerline', label: `centerline ${facts.strokes} strokes`, svg, ssim, bytes: Buffer.byteLength(svg) },

@@ -24,6 +24,8 @@ const LINE_MIN_LENGTH = 6;
 /** Turns sharper than this are corners; between two lines, any turn above CORNER_BETWEEN_LINES is. */
 const CORNER = (50 * Math.PI) / 180;
 const CORNER_BETWEEN_LINES = (12 * Math.PI) / 180;
+/** Chords that turn by less than this, several in a row one way, are an arc. */
+const ARC_TURN = (35 * Math.PI) / 180;
 
 const sub = (a: Point, b: Point) => ({ x: a.x - b.x, y: a.y - b.y });
 const norm = (v: Point) => {
@@ -71,6 +73,17 @@ function isLine(points: readonly Point[], from: number, to: number): boolean {
   };
   const bow = mean(from + third, to + 1 - third) - (mean(from, from + third) + mean(to + 1 - third, to + 1)) / 2;
   return Math.abs(bow) < LINE_BIAS;
+}
+
+/** Pixel steps evened out ([1 2 1] twice), ends kept: Schneider's fit then follows the line, not the grid. */
+function smooth(points: Point[]): Point[] {
+  let pts = points;
+  for (let pass = 0; pass < 2; pass++) {
+    pts = pts.map((p, i) =>
+      i === 0 || i === pts.length - 1 ? p : { x: (pts[i - 1]!.x + 2 * p.x + pts[i + 1]!.x) / 4, y: (pts[i - 1]!.y + 2 * p.y + pts[i + 1]!.y) / 4 },
+    );
+  }
+  return pts;
 }
 
 /** Thinning often bends a free end's last pixel aside; a last step off the chain's direction is dropped. */
@@ -124,9 +137,12 @@ export function fitStroke(input: readonly Point[], closed: boolean, options: Fit
   if (points.length === 1) return { start, segments: [], closed: false };
   const index = new Map<Point, number>();
   points.forEach((p, i) => index.set(p, i));
-  const kept = simplify(points, TOLERANCE, true);
+  // A pixel off on a wide stroke is invisible: the tolerance grows with the width.
+  const tolerance = Math.max(TOLERANCE, 0.08 * (options.width ?? 0));
+  const kept = simplify(points, tolerance, true);
   let vertices = kept.map((p) => index.get(p)!);
   let line = Array.from({ length: vertices.length - 1 }, (_, k) => isLine(points, vertices[k]!, vertices[k + 1]!));
+  line = arcsAreCurves(points, vertices, line);
   ({ points, vertices, line } = sharpenCorners(points, vertices, line, options.width ?? 2));
   const n = vertices.length - 1;
   const corner = vertices.map((v, k) => {
@@ -147,7 +163,7 @@ export function fitStroke(input: readonly Point[], closed: boolean, options: Fit
     while (end < n && !line[end] && !corner[end]) end++;
     const from = vertices[k]!;
     const to = vertices[end]!;
-    const run = points.slice(from, to + 1) as Point[];
+    const run = smooth(points.slice(from, to + 1));
     if (run.length < 3) {
       segments.push({ kind: 'L', to: points[to]! });
       k = end;
@@ -160,7 +176,7 @@ export function fitStroke(input: readonly Point[], closed: boolean, options: Fit
     const right: [number, number] = end < n && line[end] && !corner[end]
       ? tangent(points, vertices[end + 1]!, to)
       : tangent(run, run.length - 1, run.length - 1 - look);
-    const curves = fitCubic(run.map((p) => [p.x, p.y] as [number, number]), left, right, TOLERANCE * TOLERANCE);
+    const curves = fitCubic(run.map((p) => [p.x, p.y] as [number, number]), left, right, tolerance * tolerance);
     for (const [, c1, c2, p3] of curves) {
       segments.push({ kind: 'C', c1: { x: c1[0], y: c1[1] }, c2: { x: c2[0], y: c2[1] }, to: { x: p3[0], y: p3[1] } });
     }
@@ -170,6 +186,31 @@ export function fitStroke(input: readonly Point[], closed: boolean, options: Fit
     k = end;
   }
   return { start, segments, closed };
+}
+
+/**
+ * Three or more chords in a row that each turn a little the same way are an arc the simplification
+ * cut into chords, not a polygon: they are fitted as a curve. A polygon's corners turn further.
+ */
+function arcsAreCurves(points: readonly Point[], vertices: readonly number[], line: boolean[]): boolean[] {
+  const out = [...line];
+  const turnAt = (k: number) => {
+    const a = points[vertices[k - 1]!]!;
+    const b = points[vertices[k]!]!;
+    const c = points[vertices[k + 1]!]!;
+    const u = sub(b, a);
+    const v = sub(c, b);
+    return Math.atan2(u.x * v.y - u.y * v.x, u.x * v.x + u.y * v.y);
+  };
+  let start = 0;
+  for (let k = 1; k <= line.length; k++) {
+    const gentle = k < line.length && line[k - 1] && line[k] && Math.abs(turnAt(k)) < ARC_TURN && (k === start + 1 || Math.sign(turnAt(k)) === Math.sign(turnAt(k - 1)));
+    if (gentle) continue;
+    // Chords start..k-1 are lines joined by gentle turns of one sign.
+    if (k - start >= 3) for (let i = start; i < k; i++) out[i] = false;
+    start = k;
+  }
+  return out;
 }
 
 /**
@@ -187,11 +228,13 @@ function sharpenCorners(points: Point[], vertices: number[], line: boolean[], wi
       bend += Math.hypot(points[vertices[m + 1]!]!.x - points[vertices[m]!]!.x, points[vertices[m + 1]!]!.y - points[vertices[m]!]!.y);
       m++;
     }
-    if (m >= line.length || m === k + 1 || bend > reach) continue;
+    if (m >= line.length || m === k + 1) continue;
     const a0 = points[vertices[k]!]!;
     const a1 = points[vertices[k + 1]!]!;
     const b0 = points[vertices[m]!]!;
     const b1 = points[vertices[m + 1]!]!;
+    // A bend longer than the lines it joins is a curve of its own.
+    if (bend > Math.min(reach, Math.hypot(a1.x - a0.x, a1.y - a0.y), Math.hypot(b1.x - b0.x, b1.y - b0.y))) continue;
     const u = norm(sub(a1, a0));
     const v = norm(sub(b1, b0));
     if (u.x * v.x + u.y * v.y > Math.cos((25 * Math.PI) / 180)) continue;

@@ -32,6 +32,21 @@ export function assertLineArt(sep: InkSeparation): void {
   if (sep.inks.length === 0) refuse('there are no lines in it');
 }
 
+/**
+ * Below this SSIM the strokes at their width do not describe the image: shapes whose width changes
+ * along them (blades, tapering brush strokes) or filled areas the other checks let through.
+ */
+export const MIN_STROKE_SSIM = 0.8;
+
+export function assertStrokesFit(ssim: number): void {
+  if (ssim < MIN_STROKE_SSIM) {
+    throw new AppError(
+      'NOT_LINE_ART',
+      `Centerline tracing needs line art (lines on a plain background), but single strokes reproduce this image poorly (SSIM ${ssim.toFixed(2)}): its shapes are filled or change width along their length; use draw_style=fill for this image.`,
+    );
+  }
+}
+
 /** Refuses ink that is mostly filled area: `deep` of `total` ink pixels are farther than a line's half-width from its edge. */
 export function assertThinInk(deep: number, total: number): void {
   if (total > 0 && deep / total > MAX_FILLED) {
