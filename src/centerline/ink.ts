@@ -41,25 +41,23 @@ const dist = (a: Rgb, b: Rgb) => Math.hypot(a.r - b.r, a.g - b.g, a.b - b.b);
 function dominantColour(image: RgbaImage): Rgb | undefined {
   const { data } = image;
   const counts = new Uint32Array(4097);
+  const sums = new Float64Array(4096 * 3);
   for (let i = 0; i < data.length; i += 4) {
-    counts[data[i + 3]! < 128 ? 4096 : ((data[i]! >> 4) << 8) | ((data[i + 1]! >> 4) << 4) | (data[i + 2]! >> 4)]!++;
+    if (data[i + 3]! < 128) {
+      counts[4096]!++;
+      continue;
+    }
+    const bin = ((data[i]! >> 4) << 8) | ((data[i + 1]! >> 4) << 4) | (data[i + 2]! >> 4);
+    counts[bin]!++;
+    sums[3 * bin] = sums[3 * bin]! + data[i]!;
+    sums[3 * bin + 1] = sums[3 * bin + 1]! + data[i + 1]!;
+    sums[3 * bin + 2] = sums[3 * bin + 2]! + data[i + 2]!;
   }
   let best = 0;
   for (let b = 1; b < counts.length; b++) if (counts[b]! > counts[best]!) best = b;
   if (best === 4096) return undefined;
-  let r = 0;
-  let g = 0;
-  let bl = 0;
-  let n = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i + 3]! >= 128 && (((data[i]! >> 4) << 8) | ((data[i + 1]! >> 4) << 4) | (data[i + 2]! >> 4)) === best) {
-      r += data[i]!;
-      g += data[i + 1]!;
-      bl += data[i + 2]!;
-      n++;
-    }
-  }
-  return { r: Math.round(r / n), g: Math.round(g / n), b: Math.round(bl / n) };
+  const n = counts[best]!;
+  return { r: Math.round(sums[3 * best]! / n), g: Math.round(sums[3 * best + 1]! / n), b: Math.round(sums[3 * best + 2]! / n) };
 }
 
 /** Colour of a pixel composited over the background (transparent areas take the background). */

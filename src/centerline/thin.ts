@@ -55,10 +55,11 @@ export function thin(mask: Uint8Array, width: number, height: number): void {
 }
 
 function removeStaircases(mask: Uint8Array, pixels: number[], off: number[]): void {
+  const v = new Uint8Array(8);
   for (const p of pixels) {
     if (!mask[p]) continue;
-    const v = off.map((o) => mask[p + o]!);
-    const count = v.reduce((s, x) => s + x, 0);
+    let count = 0;
+    for (let k = 0; k < 8; k++) count += v[k] = mask[p + off[k]!]!;
     if (count < 2) continue;
     // Yokoi's 8-connectivity number: 1 means the neighbours stay connected without p.
     let n8 = 0;
