@@ -84,22 +84,27 @@ async function outlineTrace(bytes: Uint8Array): Promise<{ bytes: number; ssim: n
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const p95 = (v: number[]) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.ceil(v.length * 0.95) - 1)]!;
 
-function timed(image: RgbaImage): { ms: number[]; trace: ReturnType<typeof traceCenterline> } {
+/** Wall and CPU time per run after one warm-up run (the service's threads are warm); CPU time shows the work when the machine is shared. */
+function timed(image: RgbaImage): { ms: number[]; cpu: number[]; trace: ReturnType<typeof traceCenterline> } {
   const ms: number[] = [];
-  let trace!: ReturnType<typeof traceCenterline>;
+  const cpu: number[] = [];
+  let trace = traceCenterline(image);
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
+    const u = process.cpuUsage();
     trace = traceCenterline(image);
+    const used = process.cpuUsage(u);
     ms.push(performance.now() - t);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return { ms, trace };
+  return { ms, cpu, trace };
 }
 
 const rows: string[][] = [];
-const header = ['image', 'size', 'SSIM', 'dist px', 'width err', 'strokes', 'lifts', 'travel before', 'after', 'ms med', 'ms p95', 'KB', 'outline KB', 'outline SSIM'];
+const header = ['image', 'size', 'SSIM', 'dist px', 'width err', 'strokes', 'lifts', 'travel before', 'after', 'ms med', 'ms p95', 'cpu ms med', 'pipeline ms', 'KB', 'outline KB', 'outline SSIM'];
 
 for (const c of cases()) {
-  const { ms, trace } = timed(c.image);
+  const { ms, cpu, trace } = timed(c.image);
   assertSafeSvg(trace.svg);
   const samples = trace.inks.flatMap((k) => k.strokes.flatMap((s) => samplePath(s.path)));
   const truth = c.truth.flat();
@@ -108,6 +113,8 @@ for (const c of cases()) {
   const widths = trace.inks.flatMap((k) => k.strokes.map((s) => s.width));
   const widthErr = Math.abs(median(widths) - c.width) / c.width;
   const bytes = await png(c.image);
+  // The whole conversion as the service runs it (decode, classify, trace, score), in this process.
+  const service = await convertImage(bytes, { ...DEFAULT_OPTIONS, drawStyle: 'centerline' }, limits, deadlines);
   const other = (await outlineTrace(bytes)) as ({ bytes: number; ssim: number; svg?: string } | undefined);
   if (outDir) {
     writeFileSync(join(outDir, `${c.name}.png`), bytes);
@@ -126,6 +133,8 @@ for (const c of cases()) {
     String(trace.facts.penUpTravel.after),
     median(ms).toFixed(0),
     p95(ms).toFixed(0),
+    median(cpu).toFixed(0),
+    String(service.durationMs),
     (Buffer.byteLength(trace.svg) / 1024).toFixed(1),
     other ? (other.bytes / 1024).toFixed(1) : '-',
     other ? other.ssim.toFixed(4) : '-',
@@ -160,7 +169,7 @@ if (existsSync(corpus)) {
 
 const table = (head: string[], body: string[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-console.log(`\nCenterline on synthetic line art (${runs} runs each; travel in px from the origin; outline = the normal fill trace)\n`);
+console.log(`\nCenterline on synthetic line art (${runs} runs each after a warm-up; dist = mean distance to the true centrelines, both ways; width err = median stroke width vs the true one; travel = pen-up px from the origin, in the order found and after ordering; outline = the normal fill trace of the same image)\n`);
 console.log(table(header, rows));
 if (corpusRows.length > 0) {
   console.log('\nCenterline on the tier-1 corpus\n');
