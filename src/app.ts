@@ -4,6 +4,7 @@ import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from './config/config.js';
 import { AppError, toAppError } from './errors/app-error.js';
+import { methodNotAllowed } from './http/allowed-methods.js';
 import { sendProblem } from './http/problem.js';
 import { apiKeyMiddleware, parseApiKeys } from './http/middleware/api-keys.js';
 import { rateLimitMiddleware } from './http/middleware/rate-limit.js';
@@ -63,6 +64,7 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   app.use(jobsRouter(converter));
   app.use(batchRouter(config, converter, batches));
 
+  app.use(methodNotAllowed(app));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is nothing at ${req.method} ${req.path.slice(0, 100)}.`);
   });
