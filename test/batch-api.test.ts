@@ -86,7 +86,7 @@ function suite(mode: 'embedded' | 'redis') {
     expect(Object.keys(entries).sort()).toEqual(['report.csv', 'report.json', 'svg/etc/art.svg', 'svg/icons/logo.svg', 'svg/icons/nested/dot.svg']);
     const report = JSON.parse(strFromU8(entries['report.json']!)) as { summary: { converted: number; failed: number } };
     expect(report.summary).toMatchObject({ converted: 3, failed: 1 });
-    expect(strFromU8(entries['report.csv']!).split('\n')[0]).toBe('file,status,tier,engine,ssim,ms,bytes,error');
+    expect(strFromU8(entries['report.csv']!).split('\n')[0]).toBe('file,status,tier,engine,ssim,ms,bytes,error,reason');
     expect(strFromU8(entries['svg/icons/logo.svg']!)).toMatch(/^<svg/);
   });
 
