@@ -22,3 +22,12 @@ describe("README's error table", () => {
     expect(errorTable).toMatch(/without a `Content-Type`[^|]*400 `MISSING_IMAGE`/);
   });
 });
+
+describe('install scripts', () => {
+  it('every dependency with an install script has a decision in package.json allowScripts', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const run = spawnSync('npm', ['install-scripts', 'ls', '--json'], { cwd: path.resolve(import.meta.dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { allowScripts: unknown[] }).allowScripts).toEqual([]);
+  });
+});
