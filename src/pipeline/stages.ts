@@ -10,6 +10,7 @@ import { SEARCH_BUDGET_MS, TIER_TARGETS, type Tier } from '../tiers/thresholds.j
 import { classify, type Classification } from './classify.js';
 import { decodeImage, type DecodedImage } from './decode.js';
 import { makeEvaluator, scoreSvg, type Evaluator } from './evaluate.js';
+import { assertGifDataSuffices } from './gif-data.js';
 import { guardLimits } from './guard.js';
 import type { ImageLimits } from './limits.js';
 import type { ConvertOptions } from './options.js';
@@ -67,7 +68,14 @@ export const probe: Stage = {
   },
 };
 
-export const guard: Stage = { name: 'guard', run: (s) => guardLimits(need(s.probe, 'probe'), s.limits) };
+export const guard: Stage = {
+  name: 'guard',
+  run: (s) => {
+    const probe = need(s.probe, 'probe');
+    guardLimits(probe, s.limits);
+    if (probe.format === 'gif') assertGifDataSuffices(s.input);
+  },
+};
 
 export const decode: Stage = {
   name: 'decode',
