@@ -3,6 +3,7 @@
  * and checks the deadline between them. Adding a stage is one function and one line in STAGES.
  */
 import type { RgbaImage } from '../engines/engine.js';
+import { isTinyImage } from '../engines/pixel-runs.js';
 import { AppError } from '../errors/app-error.js';
 import { strategyFor } from '../tiers/index.js';
 import type { Candidate } from '../tiers/strategy.js';
@@ -39,6 +40,12 @@ export interface PipelineState {
   svg?: string;
   ssim?: number;
   timings: Partial<Record<StageName, number>>;
+  /** True once the caller went away: the conversion stops at the next stage or candidate. */
+  readonly isCancelled?: () => boolean;
+}
+
+function checkCancelled(state: PipelineState): void {
+  if (state.isCancelled?.()) throw new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.');
 }
 
 export interface Stage {
@@ -100,6 +107,11 @@ export const trace: Stage = {
     const tier = need(s.tier, 'tier');
     const cache = new Map<number, Promise<RgbaImage>>();
     s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes);
+    if (isTinyImage(source)) {
+      // A few pixels: the exact answer (one rectangle per run) beats any trace, and costs nothing.
+      s.candidate = await s.evaluator.evaluate('pixels', {}, source, 'exact pixel runs');
+      return;
+    }
     const now = Date.now();
     const budget = s.options.timeBudgetMs ?? SEARCH_BUDGET_MS[tier];
     s.candidate = await strategyFor(tier).run({
@@ -114,7 +126,10 @@ export const trace: Stage = {
         if (!image) cache.set(side, (image = reducedTo(source, side)));
         return image;
       },
-      evaluate: (engine, params, image, label, finish) => need(s.evaluator, 'evaluator').evaluate(engine, params, image, label, finish),
+      evaluate: async (engine, params, image, label, finish) => {
+        checkCancelled(s);
+        return need(s.evaluator, 'evaluator').evaluate(engine, params, image, label, finish);
+      },
     });
   },
 };
@@ -168,6 +183,7 @@ export async function runStages(
   onProgress?: ProgressListener,
 ): Promise<PipelineState> {
   for (const [index, stage] of stages.entries()) {
+    checkCancelled(state);
     if (Date.now() > state.deadline) {
       throw new AppError('TRACE_TIMEOUT', `The conversion ran out of time before the ${stage.name} stage.`);
     }
