@@ -10,7 +10,7 @@
  */
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { encodeRawPng, ihdrData, lzwLiterals, patchJpegDimensions, PNG_SIGNATURE, pngChunk, seededRandom } from './make-fixtures.js';
+import { encodeRawPng, FORGED, ihdrData, lzwLiterals, patchJpegDimensions, PNG_SIGNATURE, pngChunk, seededRandom } from './make-fixtures.js';
 
 export interface Mutant {
   /** Unique within one generated set: kind, seed image and a counter. */
@@ -20,8 +20,7 @@ export interface Mutant {
   bytes: Buffer;
 }
 
-/** The forged size: just under the default 40-megapixel limit, so only the header check cannot refuse it. */
-export const FORGED = { width: 8192, height: 4882 } as const;
+export { FORGED };
 
 // --- hand-built bytes ---------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 import type { EngineName, RgbaImage } from '../engines/engine.js';
 import { engines } from '../engines/index.js';
 import { AppError } from '../errors/app-error.js';
-import { renderSvg } from '../quality/rasterize.js';
-import { measureSsim } from '../quality/ssim.js';
+import { releaseNativeMemory } from '../quality/native-memory.js';
+import { measureSvgSsim } from '../quality/ssim.js';
 import { assertSafeSvg } from '../quality/svg-allowlist.js';
 import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
@@ -32,8 +32,11 @@ export interface Evaluator {
   readonly measured: Map<string, number>;
 }
 
-export function scoreSvg(source: DecodedImage, svg: string): number {
-  return measureSsim(source, renderSvg(svg, source.width, source.height));
+export async function scoreSvg(source: DecodedImage, svg: string): Promise<number> {
+  const ssim = await measureSvgSsim(source, svg);
+  // The renders are garbage now, outside the JS heap.
+  await releaseNativeMemory(source.width * source.height);
+  return ssim;
 }
 
 /** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */
@@ -56,7 +59,7 @@ export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, default
         throw new AppError('TOO_COMPLEX', `The traced SVG would be ${(svg.length / 1e6).toFixed(1)} MB, over the ${(maxSvgBytes / 1e6).toFixed(1)} MB limit.`);
       }
       assertSafeSvg(svg);
-      const ssim = scoreSvg(source, svg);
+      const ssim = await scoreSvg(source, svg);
       measured.set(svg, ssim);
       return { engine, label, svg, ssim, bytes: Buffer.byteLength(svg) };
     },

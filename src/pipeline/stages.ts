@@ -148,10 +148,10 @@ export const optimize: Stage = {
 
 export const score: Stage = {
   name: 'score',
-  run: (s) => {
+  run: async (s) => {
     const svg = need(s.svg, 'svg');
     // The evaluator already measured this exact text when the strategy chose it; anything else is measured now.
-    s.ssim = s.evaluator?.measured.get(svg) ?? scoreSvg(need(s.image, 'image'), svg);
+    s.ssim = s.evaluator?.measured.get(svg) ?? (await scoreSvg(need(s.image, 'image'), svg));
   },
 };
 

@@ -4,9 +4,15 @@
  */
 import { AppError } from '../errors/app-error.js';
 import { convertImage } from '../pipeline/convert.js';
+import sharp from 'sharp';
 import { warmUp } from '../engines/warmup.js';
+import { releaseNativeMemory } from '../quality/native-memory.js';
 import { parentPort, threadId } from 'node:worker_threads';
 import type { ProgressMessage, TraceReply, TraceTask, WarmMessage } from './trace-task.js';
+
+// libvips' operation cache would keep decoded images of past requests (up to 50 MB) for no gain:
+// every upload is new bytes.
+sharp.cache(false);
 
 async function traceTask(task: TraceTask): Promise<TraceReply> {
   const { progress } = task;
@@ -25,6 +31,8 @@ async function traceTask(task: TraceTask): Promise<TraceReply> {
       },
       cancel ? () => Atomics.load(cancel, 0) === 1 : undefined,
     );
+    // The decoded image is garbage now: give its memory back before the next task.
+    await releaseNativeMemory(result.width * result.height);
     return { ok: true, result };
   } catch (err) {
     if (err instanceof AppError) return { ok: false, error: err.toJSON() };
