@@ -45,19 +45,20 @@ describe('warm from the first request', () => {
       const early = await request(app).get('/ready');
       expect(early.status).toBe(503);
       expect(early.body.code).toBe('NOT_READY');
-      expect(pool.stats().warm).toBeLessThan(2);
+      expect(pool.stats().warm).toBeLessThan(3);
       await until('ready', async () => (await request(app).get('/ready')).status === 200);
-      expect(pool.stats()).toMatchObject({ threads: 2, warm: 2 });
+      // Two conversions at once, on three threads: the spare takes over from a cancelled trace.
+      expect(pool.stats()).toMatchObject({ threads: 3, warm: 3 });
     } finally {
       await pool.destroy();
     }
   });
 
-  it('threads are not let go when idle: every thread exists from the start (THREAD_IDLE_TIMEOUT_MS=0)', async () => {
+  it('threads are not let go when idle: every thread (and the spare) exists from the start (THREAD_IDLE_TIMEOUT_MS=0)', async () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 3 }), hangWorker);
     try {
       await pool.warm;
-      expect(pool.stats()).toMatchObject({ threads: 3, warm: 3 });
+      expect(pool.stats()).toMatchObject({ threads: 4, warm: 4 });
     } finally {
       await pool.destroy();
     }
@@ -75,14 +76,14 @@ describe('warm from the first request', () => {
         controller.abort();
         expect((await pending)?.code).toBe('CLIENT_CLOSED');
       }
-      await until('the terminated threads are replaced and warm', () => pool.stats().threadsEnded === 3 && pool.stats().warm === 2);
-      expect(pool.stats()).toMatchObject({ threads: 2, warm: 2, active: 0, waiting: 0 });
+      await until('the terminated threads are replaced and warm', () => pool.stats().threadsEnded === 3 && pool.stats().warm === 3);
+      expect(pool.stats()).toMatchObject({ threads: 3, warm: 3, active: 0, waiting: 0 });
     } finally {
       await pool.destroy();
     }
   });
 
-  it('a real trace whose caller hangs up stops by itself and keeps its warm thread', async () => {
+  it('a real trace whose caller hangs up stops by itself and keeps its warm thread; meanwhile the next request runs on the spare', async () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 600_000 }));
     try {
       await pool.warm;
@@ -94,8 +95,12 @@ describe('warm from the first request', () => {
       await until('the trace started', () => started);
       controller.abort();
       expect((await pending)?.code).toBe('CLIENT_CLOSED');
+      // WORKER_THREADS is 1, and the slot is free again at once, although the trace is still stopping.
+      const meanwhile = pool.convert(await smallLogo(64), options);
+      await until('the next one runs', () => pool.stats().active >= 1);
+      expect((await meanwhile).svg).toMatch(/^<svg/);
       await until('the cancelled trace has stopped', () => pool.stats().active === 0 && pool.stats().pixelsInFlight === 0);
-      expect(pool.stats()).toMatchObject({ threads: 1, warm: 1, threadsEnded: 0 });
+      expect(pool.stats()).toMatchObject({ threads: 2, warm: 2, threadsEnded: 0 });
       // And the same thread serves the next request.
       const next = await pool.convert(await smallLogo(), options);
       expect(next.svg).toMatch(/^<svg/);

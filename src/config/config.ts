@@ -38,7 +38,7 @@ const schema = z.object({
   // Trace threads idle this long are let go (0: never; they stay warm).
   THREAD_IDLE_TIMEOUT_MS: int(0, 0, 24 * 3600 * 1000),
   // A running trace whose caller went away gets this long to stop by itself before its thread is terminated.
-  CANCEL_GRACE_MS: int(3000, 0, 600000),
+  CANCEL_GRACE_MS: int(10000, 0, 600000),
 
   // Cache.
   CACHE_MAX_BYTES: int(256 * 1024 * 1024, 0, 64 * 1024 * 1024 * 1024),

@@ -3,10 +3,11 @@
  * time in the queue, the tier's deadline (the thread is terminated, not asked nicely), heap size,
  * and retries when a thread dies for reasons that are not the image's fault.
  *
- * Threads are created at start and stay (unless THREAD_IDLE_TIMEOUT_MS is set); each is warmed
- * before it takes a task, and a terminated one is replaced and warmed in the background. A caller
- * that goes away is answered at once and its trace asked to stop at its next check, so the warm
- * thread is kept; only a trace that ignores the request for CANCEL_GRACE_MS is terminated.
+ * WORKER_THREADS conversions run at once, on WORKER_THREADS + 1 threads created at start that stay
+ * (unless THREAD_IDLE_TIMEOUT_MS is set); each is warmed before it takes a task, and a terminated
+ * one is replaced and warmed in the background. A caller that goes away is answered at once, its
+ * slot goes to the next conversion (on the spare thread) and its trace is asked to stop at its next
+ * check, so no thread is lost; only a trace that ignores that for CANCEL_GRACE_MS is terminated.
  *
  * Admission is by decoded pixels as well as by count: a conversion starts only while the
  * megapixels in flight stay within MAX_MEGAPIXELS_IN_FLIGHT (first come, first served, so a large
@@ -76,19 +77,25 @@ export class TracePool {
   private threadsEnded = 0;
   /** Threads kept alive at all times: every one, unless THREAD_IDLE_TIMEOUT_MS lets idle ones go. */
   private readonly minThreads: number;
+  private readonly threadCount: number;
+  /** Conversions holding one of the WORKER_THREADS slots (admitted, caller still there). */
+  private live = 0;
 
   constructor(
     private readonly config: Config,
     workerFile: URL = DEFAULT_WORKER,
   ) {
     this.budget = Math.round(config.MAX_MEGAPIXELS_IN_FLIGHT * 1_000_000);
-    this.minThreads = config.THREAD_IDLE_TIMEOUT_MS === 0 ? config.WORKER_THREADS : 1;
+    // One thread more than conversions may run at once: a trace whose caller went away finishes its
+    // current step on its own thread while the next request already runs, warm, on the spare.
+    this.threadCount = config.WORKER_THREADS + 1;
+    this.minThreads = config.THREAD_IDLE_TIMEOUT_MS === 0 ? this.threadCount : 1;
     this.piscina = new Piscina({
       filename: workerFile.href,
       // Every thread exists from the start and is replaced when terminated (piscina keeps minThreads);
       // a replacement takes tasks only once warm, since the worker's handler is that promise.
       minThreads: this.minThreads,
-      maxThreads: config.WORKER_THREADS,
+      maxThreads: this.threadCount,
       maxQueue: config.QUEUE_MAX_PENDING,
       idleTimeout: config.THREAD_IDLE_TIMEOUT_MS === 0 ? Infinity : config.THREAD_IDLE_TIMEOUT_MS,
       resourceLimits: { maxOldGenerationSizeMb: config.THREAD_MAX_HEAP_MB },
@@ -143,7 +150,7 @@ export class TracePool {
 
   /** Waits until `pixels` fit in the budget (or nothing else runs); FIFO, so no image is overtaken forever. */
   private acquire(pixels: number, signal: AbortSignal): Promise<void> {
-    const fits = () => this.budgetQueue.length === 0 && (this.inFlight === 0 || this.inFlight + pixels <= this.budget);
+    const fits = () => this.budgetQueue.length === 0 && this.admits(pixels);
     if (fits()) {
       this.take(pixels);
       return Promise.resolve();
@@ -168,7 +175,18 @@ export class TracePool {
     });
   }
 
+  /** A free slot, and the pixels fit in the budget (or nothing else is in flight). */
+  private admits(pixels: number): boolean {
+    return this.live < this.config.WORKER_THREADS && (this.inFlight === 0 || this.inFlight + pixels <= this.budget);
+  }
+
+  private releaseSlot(): void {
+    this.live--;
+    this.admitWaiting();
+  }
+
   private take(pixels: number): void {
+    this.live++;
     this.inFlight += pixels;
     recordInFlight(this.inFlight);
   }
@@ -180,7 +198,7 @@ export class TracePool {
   }
 
   private admitWaiting(): void {
-    for (let head = this.budgetQueue[0]; head && (this.inFlight === 0 || this.inFlight + head.pixels <= this.budget); head = this.budgetQueue[0]) {
+    for (let head = this.budgetQueue[0]; head && this.admits(head.pixels); head = this.budgetQueue[0]) {
       this.budgetQueue.shift();
       head.admit();
     }
@@ -221,6 +239,7 @@ export class TracePool {
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     let startedAt: number | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
+    let slotHeld = false;
     let callerGone!: (err: AppError) => void;
     const gone = new Promise<never>((_, reject) => (callerGone = reject));
     gone.catch(() => undefined);
@@ -229,6 +248,11 @@ export class TracePool {
       // Running: ask the trace to stop and answer now; terminate the thread only if it does not stop.
       reason ??= 'caller';
       Atomics.store(cancel, 0, 1);
+      // Its slot goes to the next conversion now (on the spare thread); its pixels stay counted until it stops.
+      if (slotHeld) {
+        slotHeld = false;
+        this.releaseSlot();
+      }
       graceTimer = setTimeout(() => controller.abort('caller'), this.config.CANCEL_GRACE_MS);
       callerGone(clientClosed());
     };
@@ -260,6 +284,7 @@ export class TracePool {
     const traced = (async () => {
       await this.acquire(pixels, controller.signal);
       admitted = true;
+      slotHeld = true;
       return this.piscina.run(
         { input, options, limits: limitsFromConfig(this.config), deadlines, progress: port2, cancel },
         { signal: controller.signal, transferList: [port2] },
@@ -269,6 +294,10 @@ export class TracePool {
     const settled = traced.finally(() => {
       this.active--;
       if (startedAt !== undefined) this.running--;
+      if (slotHeld) {
+        slotHeld = false;
+        this.live--;
+      }
       if (admitted) this.release(pixels);
       clearTimeout(timer);
       clearTimeout(graceTimer);
