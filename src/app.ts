@@ -90,7 +90,9 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const error = toAppError(err);
     // Only a real fault earns a stack trace; 503s are the service protecting itself (busy, stopping, Redis away).
-    if (error.status === 500) logger.error({ err: error.cause ?? err, path: req.path, code: error.code }, 'request failed');
+    // A client that hung up is not a fault of the service: no stack, info level.
+    if (error.code === 'CLIENT_CLOSED') logger.info({ path: req.path, code: error.code }, 'client closed the request');
+    else if (error.status === 500) logger.error({ err: error.cause ?? err, path: req.path, code: error.code }, 'request failed');
     else if (error.status > 500) logger.warn({ path: req.path, code: error.code }, 'request deferred');
     else logger.debug({ path: req.path, code: error.code }, 'request refused');
     sendProblem(res, error);
