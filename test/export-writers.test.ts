@@ -76,7 +76,7 @@ describe('size and unit arithmetic', () => {
     expect(root).toContain('width="25.4mm"');
     expect(root).toMatch(/height="16.933mm"/);
     expect(root).toContain('viewBox="0 0 480 320"');
-    expect(file).toMatchObject({ contentType: 'image/svg+xml', extension: 'svg' });
+    expect(file).toMatchObject({ contentType: 'image/svg+xml; charset=utf-8', extension: 'svg' });
   });
 });
 

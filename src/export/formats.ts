@@ -11,7 +11,7 @@ export interface FormatInfo {
 }
 
 export const FORMATS: Record<ExportFormat, FormatInfo> = {
-  svg: { contentType: 'image/svg+xml', extension: 'svg', disposition: 'inline' },
+  svg: { contentType: 'image/svg+xml; charset=utf-8', extension: 'svg', disposition: 'inline' },
   svgz: { contentType: 'image/svg+xml', extension: 'svgz', contentEncoding: 'gzip', disposition: 'attachment' },
   pdf: { contentType: 'application/pdf', extension: 'pdf', disposition: 'inline' },
   eps: { contentType: 'application/postscript', extension: 'eps', disposition: 'attachment' },
