@@ -16,6 +16,7 @@ import type { ConvertOptions } from './options.js';
 import { probeImage, type ProbeResult } from './probe.js';
 import { scaleToLongerSide } from './resize.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
+import { outlineWidth } from './stroke-style.js';
 
 export type StageName = 'sniff' | 'probe' | 'guard' | 'decode' | 'classify' | 'trace' | 'optimize' | 'score';
 
@@ -91,7 +92,8 @@ export const trace: Stage = {
     const source = need(s.image, 'image');
     const tier = need(s.tier, 'tier');
     const cache = new Map<number, Promise<RgbaImage>>();
-    s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes);
+    const outline = outlineWidth(s.options);
+    s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes, outline ? { outline } : {});
     const now = Date.now();
     const budget = s.options.timeBudgetMs ?? SEARCH_BUDGET_MS[tier];
     s.candidate = await strategyFor(tier).run({
