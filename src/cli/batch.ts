@@ -15,6 +15,9 @@ import type { ConversionResult } from '../pipeline/convert.js';
 import { canonicalOptions, type ConvertOptions } from '../pipeline/options.js';
 import { TracePool } from '../queue/thread-pool.js';
 import { listImages } from './convert.js';
+import { closeExportPool } from '../export/export-pool.js';
+import { FORMATS } from '../export/formats.js';
+import { writeExports, type CliExports } from './export-files.js';
 
 export interface BatchCliOptions {
   input: string;
@@ -29,6 +32,8 @@ export interface BatchCliOptions {
   include?: RegExp | undefined;
   exclude?: RegExp | undefined;
   apiKey?: string | undefined;
+  /** The files written per image (default: the SVG as converted). */
+  exports?: CliExports | undefined;
 }
 
 export interface BatchOutcome {
@@ -68,7 +73,9 @@ export async function batchCommand(config: Config, opts: BatchCliOptions): Promi
   const one = async (index: number) => {
     const file = files[index]!;
     const rel = path.relative(opts.input, file).split(path.sep).join('/');
-    const target = path.join(opts.out, rel.replace(/\.[^./]+$/, '.svg'));
+    const exports = opts.exports ?? { formats: ['svg'], options: { unit: 'px', dpi: 96, groupBy: 'none' }, asked: false };
+    const base = path.join(opts.out, rel.replace(/\.[^./]+$/, ''));
+    const target = `${base}.${FORMATS[exports.formats[0]!].extension}`;
     let row: ReportRow;
     try {
       const bytes = await readFile(file);
@@ -78,8 +85,7 @@ export async function batchCommand(config: Config, opts: BatchCliOptions): Promi
         row = { ...earlier, file: rel, status: 'skipped' };
       } else {
         const result = await convert(bytes);
-        await mkdir(path.dirname(target), { recursive: true });
-        await writeFile(target, result.svg);
+        await writeExports(result, base, exports);
         row = { file: rel, status: 'converted', tier: result.tier, engine: result.engine, ssim: result.ssim, ms: result.durationMs, bytes: result.bytes };
         await manifest.record({ ...row, sha256, options: optionsKey });
       }
@@ -106,6 +112,7 @@ export async function batchCommand(config: Config, opts: BatchCliOptions): Promi
   } finally {
     if (interactive) bar.stop();
     await pool?.close();
+    await closeExportPool();
   }
 
   const summary = summarize(rows);

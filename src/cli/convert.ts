@@ -1,11 +1,13 @@
 /** `svg-ai convert <file|folder> -o <dir>`: converts in this process, on its own worker-thread pool. */
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Config } from '../config/config.js';
 import { toAppError } from '../errors/app-error.js';
 import type { ConvertOptions } from '../pipeline/options.js';
 import { TracePool } from '../queue/thread-pool.js';
+import { closeExportPool } from '../export/export-pool.js';
+import { writeExports, type CliExports } from './export-files.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif']);
 
@@ -26,7 +28,9 @@ export interface ConvertCliResult {
   failed: number;
 }
 
-export async function convertCommand(config: Config, input: string, outDir: string, options: ConvertOptions): Promise<ConvertCliResult> {
+const SVG_ONLY: CliExports = { formats: ['svg'], options: { unit: 'px', dpi: 96, groupBy: 'none' }, asked: false };
+
+export async function convertCommand(config: Config, input: string, outDir: string, options: ConvertOptions, exports: CliExports = SVG_ONLY): Promise<ConvertCliResult> {
   const files = await listImages(input);
   const root = (await stat(input)).isFile() ? path.dirname(input) : input;
   const pool = new TracePool(config);
@@ -44,11 +48,10 @@ export async function convertCommand(config: Config, input: string, outDir: stri
     while (next < files.length) {
       const file = files[next++]!;
       const rel = path.relative(root, file);
-      const target = path.join(outDir, rel.replace(/\.[^.]+$/, '.svg'));
+      const base = path.join(outDir, rel.replace(/\.[^.]+$/, ''));
       try {
         const result = await pool.convert(await readFile(file), options);
-        await mkdir(path.dirname(target), { recursive: true });
-        await writeFile(target, result.svg);
+        await writeExports(result, base, exports);
         converted++;
         const line = `${rel}: tier ${result.tier}, ${result.engine}, SSIM ${result.ssim.toFixed(4)}, ${result.durationMs} ms, ${(result.bytes / 1024).toFixed(1)} KB`;
         if (!showBar) console.log(line);
@@ -68,8 +71,9 @@ export async function convertCommand(config: Config, input: string, outDir: stri
   } finally {
     if (showBar) bar.stop();
     await pool.close();
+    await closeExportPool();
   }
   for (const line of deferred) console.error(line);
-  console.log(`${converted} converted, ${failed} failed, SVGs in ${outDir}`);
+  console.log(`${converted} converted, ${failed} failed, ${exports.formats.join(', ').toUpperCase()} in ${outDir}`);
   return { converted, failed };
 }

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfigOrExit } from '../config/load-or-exit.js';
 import { AppError } from '../errors/app-error.js';
 import { parseOptions, type ConvertOptions } from '../pipeline/options.js';
+import { exportsFrom, withExportOptions, type CliExports } from './export-files.js';
 
 const program = new Command()
   .name('svg-ai')
@@ -47,16 +48,25 @@ function convertOptions(opts: Record<string, unknown>): { options: ConvertOption
   }
 }
 
-withConvertOptions(
+function exportOptions(opts: Record<string, unknown>): CliExports {
+  try {
+    return exportsFrom(opts);
+  } catch (err) {
+    return program.error(`error: ${err instanceof AppError ? err.detail : String(err)}`, { exitCode: 2 });
+  }
+}
+
+withExportOptions(withConvertOptions(
   program
     .command('convert')
     .description('convert an image or a folder of images in this process')
     .argument('<input>', 'an image file or a folder (searched recursively)')
     .requiredOption('-o, --out <dir>', 'folder for the SVGs (the input folder structure is mirrored)'),
-).action(async (input: string, opts: Record<string, string | undefined>) => {
+)).action(async (input: string, opts: Record<string, string | undefined>) => {
   const { options } = convertOptions(opts);
+  const exports = exportOptions(opts);
   const { convertCommand } = await import('./convert.js');
-  const { failed } = await convertCommand(loadConfigOrExit(), input, opts.out!, options);
+  const { failed } = await convertCommand(loadConfigOrExit(), input, opts.out!, options, exports);
   process.exitCode = failed > 0 ? 1 : 0;
 });
 
@@ -73,7 +83,7 @@ const regex = (value: string) => {
   }
 };
 
-withConvertOptions(
+withExportOptions(withConvertOptions(
   program
     .command('batch')
     .description('convert a whole folder through a running service (--url) or in this process (--local), resumably, with a report')
@@ -86,9 +96,10 @@ withConvertOptions(
     .option('--include <regex>', 'only files whose relative path matches', regex)
     .option('--exclude <regex>', 'skip files whose relative path matches', regex)
     .option('--api-key <key>', 'API key for the service (or SVG_AI_API_KEY)'),
-).action(async (folder: string, opts: Record<string, unknown>) => {
+)).action(async (folder: string, opts: Record<string, unknown>) => {
   if (!opts.url === !opts.local) program.error('error: give exactly one of --url <service> or --local', { exitCode: 2 });
   const { options, query } = convertOptions(opts);
+  const exports = exportOptions(opts);
   const { batchCommand } = await import('./batch.js');
   const { summary } = await batchCommand(loadConfigOrExit(), {
     input: folder,
@@ -102,6 +113,7 @@ withConvertOptions(
     include: opts.include as RegExp | undefined,
     exclude: opts.exclude as RegExp | undefined,
     apiKey: (opts.apiKey as string | undefined) ?? process.env.SVG_AI_API_KEY,
+    exports,
   });
   process.exitCode = summary.failed > 0 ? 1 : 0;
 });
