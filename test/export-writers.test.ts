@@ -121,6 +121,14 @@ describe('each writer read back by an independent program', () => {
     expect(score(own, renderSvgAt(back.svg, W, H))).toBeGreaterThan(0.8);
   });
 
+  it('DXF: an even-odd shape without Z comes back closed, its hole oriented against its boundary', async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><path d="M0 0h100v100h-100M25 25h50v50h-50" fill="#222" fill-rule="evenodd"/></svg>';
+    const file = await exportResult({ svg, width: 100, height: 100 }, options({ format: 'dxf' }));
+    const back = readDxf(file.body.toString(), 100, 100, 'fill');
+    expect(back.counts.LWPOLYLINE).toBe(2);
+    expect(score(renderSvg(svg, 100, 100), renderSvgAt(back.svg, 100, 100))).toBeGreaterThan(0.99);
+  });
+
   it('PNG: the SVG rendered at the asked size in pixels', async () => {
     const file = await exportResult(source, options({ format: 'png', unit: 'in', width: 1, dpi: 120 }));
     expect(file.contentType).toBe('image/png');

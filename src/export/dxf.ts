@@ -5,6 +5,8 @@
  * so curves stay curves with no tolerance at all. Entities carry their shape's colour as true
  * colour and sit on one layer per colour (cutters and CAD programs select by layer).
  *
+ * Outlines of even-odd shapes are oriented by nesting (see orientForWinding).
+ *
  * DXF as cutters read it has outlines, not paint: fills are not written as HATCH, stroke widths
  * are not kept (an outline is a cut line), gradients become their stops' mean colour and opacity
  * is dropped. Coordinates are in the asked unit with y up; px and pt have no DXF unit, so those
@@ -43,6 +45,59 @@ export function bezierChainToSpline(sp: Subpath, m: Matrix): { controlPoints: Po
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
 
+/** The subpath as a polygon: its end points and the middle of each curve (enough to tell inside from outside). */
+function polygonOf(sp: Subpath): Point[] {
+  const out: Point[] = [sp.start];
+  let p = sp.start;
+  for (const s of sp.segments) {
+    if (s.kind === 'C') {
+      const mid = (a: number, b: number, c: number, d: number) => (a + 3 * b + 3 * c + d) / 8;
+      out.push([mid(p[0], s.c1[0], s.c2[0], s.to[0]), mid(p[1], s.c1[1], s.c2[1], s.to[1])]);
+    }
+    out.push(s.to);
+    p = s.to;
+  }
+  return out;
+}
+
+const signedArea = (poly: Point[]) => poly.reduce((a, p, i) => { const q = poly[(i + 1) % poly.length]!; return a + p[0] * q[1] - q[0] * p[1]; }, 0) / 2;
+
+function inside(point: Point, poly: Point[]): boolean {
+  let odd = false;
+  for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+    const [a, b] = [poly[i]!, poly[j]!];
+    if (a[1] > point[1] !== b[1] > point[1] && point[0] < ((b[0] - a[0]) * (point[1] - a[1])) / (b[1] - a[1]) + a[0]) odd = !odd;
+  }
+  return odd;
+}
+
+function reversed(sp: Subpath): Subpath {
+  const points = [sp.start, ...sp.segments.map((s) => s.to)];
+  const segments: Subpath['segments'] = [];
+  for (let i = sp.segments.length - 1; i >= 0; i--) {
+    const s = sp.segments[i]!;
+    const to = points[i]!;
+    segments.push(s.kind === 'C' ? { kind: 'C', c1: s.c2, c2: s.c1, to } : { kind: 'L', to });
+  }
+  return { start: points[points.length - 1]!, segments, closed: sp.closed };
+}
+
+/**
+ * DXF has no fill rule: an even-odd shape's outlines are oriented by how deeply they nest, outer
+ * boundaries one way and holes the other (counter-clockwise and clockwise with y up, as CAM programs
+ * expect), so a reader filling by winding sees the same holes. Non-zero shapes keep their own winding.
+ */
+export function orientForWinding(subpaths: Subpath[]): Subpath[] {
+  const polys = subpaths.map(polygonOf);
+  return subpaths.map((sp, i) => {
+    if (!sp.closed) return sp;
+    const depth = polys.reduce((n, poly, j) => (j !== i && subpaths[j]!.closed && inside(sp.start, poly) ? n + 1 : n), 0);
+    // Drawing space has y down: there a positive area is clockwise on the page, so outer boundaries get negative area.
+    const wantPositive = depth % 2 === 1;
+    return signedArea(polys[i]!) > 0 === wantPositive ? sp : reversed(sp);
+  });
+}
+
 export function writeDxf(doc: SvgDocument, size: OutputSize): string {
   const dxf = new DxfWriter();
   dxf.setUnits(DXF_UNITS[size.unit]);
@@ -59,7 +114,9 @@ export function writeDxf(doc: SvgDocument, size: OutputSize): string {
       const layer = dxf.addLayer(layerName, 7);
       layer.trueColor = TrueColor.fromRGB(color.r, color.g, color.b);
     }
-    for (const sp of shape.subpaths) {
+    // A filled outline is closed whether or not its path data says Z (an optimiser may leave it out): a cut line must close.
+    const outlines = shape.fill ? shape.subpaths.map((sp) => (sp.closed ? sp : { ...sp, closed: true })) : shape.subpaths;
+    for (const sp of shape.fill && shape.fillRule === 'evenodd' ? orientForWinding(outlines) : outlines) {
       if (sp.segments.every((s) => s.kind === 'L')) {
         const points = [sp.start, ...sp.segments.map((s) => s.to)].map((p) => apply(m, p));
         const first = points[0]!;

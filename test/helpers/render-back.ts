@@ -190,3 +190,21 @@ export async function decodePng(png: Buffer, width: number, height: number): Pro
   }
   return { width, height, premultiplied: out };
 }
+
+export type ReadBackFormat = 'pdf' | 'eps' | 'dxf' | 'png';
+
+export interface ReadBack {
+  format: ReadBackFormat;
+  /** SSIM against the source of the export as the independent program rendered it. */
+  ssim: number;
+  bytes: number;
+  exportMs: number;
+}
+
+/** Which read-back programs are installed (each absence reported once, with its Debian package). */
+export function readBackFormats(): ReadBackFormat[] {
+  const formats: ReadBackFormat[] = ['dxf', 'png'];
+  if (requireProgram('pdftoppm', 'poppler-utils')) formats.unshift('pdf');
+  if (requireProgram('gs', 'ghostscript')) formats.splice(formats.indexOf('dxf'), 0, 'eps');
+  return formats;
+}
