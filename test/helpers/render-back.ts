@@ -65,16 +65,24 @@ export async function renderPdf(pdf: Buffer, width: number, height: number): Pro
   }
 }
 
-/** The EPS rendered by Ghostscript, fitted to a width x height pixel page, anti-aliased, over white. */
+/**
+ * The EPS rendered by Ghostscript over white at exactly width x height. Ghostscript anti-aliases
+ * with at most 4 x 4 levels (GraphicsAlphaBits), much coarser than resvg's area coverage, which
+ * shows on photos of thousands of tiny shapes; so the page is rendered at 4x (still anti-aliased:
+ * without it Ghostscript's fill adjustment fattens every shape) and averaged down, as a printer at
+ * four times the resolution would show it.
+ */
 export async function renderEps(eps: Buffer, width: number, height: number): Promise<RenderedSvg> {
   const { dir, done } = scratch();
+  const k = 4;
   try {
     writeFileSync(path.join(dir, 'in.eps'), eps);
     await run('gs', [
-      '-q', '-dSAFER', '-dBATCH', '-dNOPAUSE', '-sDEVICE=png16m', '-r72', `-g${width}x${height}`, '-dEPSFitPage',
-      '-dGraphicsAlphaBits=4', '-dTextAlphaBits=4', `-sOutputFile=${path.join(dir, 'out.png')}`, path.join(dir, 'in.eps'),
+      '-q', '-dSAFER', '-dBATCH', '-dNOPAUSE', '-sDEVICE=png16m', `-r${72 * k}`, `-g${width * k}x${height * k}`, '-dEPSFitPage', '-dGraphicsAlphaBits=4',
+      `-sOutputFile=${path.join(dir, 'out.png')}`, path.join(dir, 'in.eps'),
     ]);
-    return await pngToRendered(await sharp(path.join(dir, 'out.png')).toBuffer(), width, height);
+    const averaged = await sharp(path.join(dir, 'out.png')).resize(width, height, { kernel: 'linear' }).png().toBuffer();
+    return await pngToRendered(averaged, width, height);
   } finally {
     done();
   }
