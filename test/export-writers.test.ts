@@ -156,8 +156,10 @@ describe('group_by=color', () => {
       // This red one overlaps the blue square above it, so it must stay above it.
       `<path d="M25 5h20v20h-20z" fill="#0f0"/><path d="M32 12h4v4h-4z" fill="#f00"/></svg>`;
     const grouped = groupByColor(svg);
-    expect(grouped.match(/<g fill="#f00">/g)).toHaveLength(2);
+    // The last red square must stay above the green one: it stays alone, ungrouped.
+    expect(grouped.match(/<g fill="#f00">/g)).toHaveLength(1);
     expect(grouped).toContain('<g fill="#f00"><path d="M10 10h10v10h-10z"/><path d="M50 10h10v10h-10z"/></g>');
+    expect(grouped).toContain('<path d="M25 5h20v20h-20z" fill="#0f0"/><path d="M32 12h4v4h-4z" fill="#f00"/></svg>');
     const a = renderSvg(svg, 100, 100).premultiplied;
     const b = renderSvg(grouped, 100, 100).premultiplied;
     expect(Buffer.from(b).equals(Buffer.from(a))).toBe(true);

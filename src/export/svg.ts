@@ -82,6 +82,7 @@ interface Group {
  * One <g> per colour where the picture allows it. A shape joins the last group of its colour only
  * if it overlaps nothing drawn in the groups after that one (bounding boxes), so the painting order
  * of every overlapping pair is kept and the picture does not change; otherwise it opens a new group.
+ * A colour's shape that could join no other stays as it is.
  */
 export function groupByColor(svg: string): string {
   const parsed = topLevel(svg);
@@ -106,7 +107,8 @@ export function groupByColor(svg: string): string {
   }
   const body = groups
     .map((g) => {
-      if (!g.color) return g.members[0]!.text;
+      // A group of one would only add bytes.
+      if (!g.color || g.members.length === 1) return g.members[0]!.text;
       const shared = HOISTABLE.filter((name) => {
         const values = g.members.map((m) => new RegExp(`\\s${name}="([^"]*)"`).exec(m.text)?.[1]);
         return values[0] !== undefined && values.every((v) => v === values[0]);
