@@ -41,6 +41,9 @@ export function exportsFrom(opts: Record<string, unknown>): CliExports {
   return { formats, options: parseExportOptions(raw, { only: true }), asked: given.length > 0 || Object.keys(raw).length > 0 };
 }
 
+/** What the commands write without export flags: the SVG exactly as converted. */
+export const SVG_ONLY: CliExports = { formats: ['svg'], options: { unit: 'px', dpi: 96, groupBy: 'none' }, asked: false };
+
 /** `base` is the target path without extension; one file per format. Returns the paths written. */
 export async function writeExports(result: ConversionResult, base: string, exports: CliExports): Promise<string[]> {
   await mkdir(path.dirname(base), { recursive: true });

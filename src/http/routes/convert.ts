@@ -107,10 +107,5 @@ export function convertRouter(config: Config, converter: Converter, results: Res
     await sendConversion(res, outcome, startedAt, { answer: answer!, exportOptions, resultId, name: upload.name });
   });
 
-  router.all('/api/convert', (_req, res) => {
-    res.setHeader('Allow', 'POST');
-    throw new AppError('METHOD_NOT_ALLOWED', 'Use POST to send an image to /api/convert.');
-  });
-
   return router;
 }
