@@ -2,7 +2,7 @@
  * The export stage: size and unit arithmetic, and every writer read back by a program that did
  * not write it (poppler, Ghostscript, dxf-parser, sharp), compared with the SVG's own render.
  */
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { exportInProcess } from '../src/export/export.js';
 import { exportResult } from '../src/export/export-pool.js';
@@ -88,7 +88,15 @@ describe('each writer read back by an independent program', () => {
     expect(file.body.subarray(0, 5).toString()).toBe('%PDF-');
     expect(file.size.widthPt).toBeCloseTo((100 / 25.4) * 72, 6);
     expect(score(own, await renderPdf(file.body, W, H))).toBeGreaterThan(0.98);
-    // Curves stay curves: the content stream has cubic Bézier operators (c), not only lines.
+    // Curves stay curves: the page's content streams, inflated, draw with cubic Bézier operators (c).
+    const text = file.body.toString('latin1');
+    const streams = [...text.matchAll(/(?<!end)stream\r?\n/g)].map((m) => {
+      const start = m.index + m[0].length;
+      const data = file.body.subarray(start, text.indexOf('endstream', start));
+      // Deflated streams (FlateDecode) are inflated; any other is read as it is.
+      return (data[0] === 0x78 ? inflateSync(data) : data).toString('latin1');
+    });
+    expect(streams.some((content) => / c\n/.test(content))).toBe(true);
   });
 
   it.skipIf(!hasGhostscript)('EPS: Ghostscript renders it like the SVG; curves are curveto, gradients shadings', async () => {
