@@ -15,7 +15,9 @@ import { healthRouter, type Lifecycle } from './http/routes/health.js';
 import type { Logger } from './observability/logger.js';
 import { httpDuration } from './observability/metrics.js';
 import type { Converter } from './queue/converter.js';
+import { resultsRouter } from './http/routes/results.js';
 import { MemoryBatchStore, type BatchStore } from './store/batch-store.js';
+import { MemoryResultStore, type ResultStore } from './store/result-store.js';
 
 export interface AppDeps {
   config: Config;
@@ -26,9 +28,11 @@ export interface AppDeps {
   rateLimitStore?: Store | undefined;
   /** Where batches live (Redis in production); memory when absent. */
   batches?: BatchStore | undefined;
+  /** Where results for re-export live (Redis in production); memory when absent. */
+  results?: ResultStore | undefined;
 }
 
-export function buildApp({ config, converter, logger, lifecycle = { shuttingDown: false }, rateLimitStore, batches = new MemoryBatchStore(config.JOB_TTL_SECONDS) }: AppDeps): express.Express {
+export function buildApp({ config, converter, logger, lifecycle = { shuttingDown: false }, rateLimitStore, batches = new MemoryBatchStore(config.JOB_TTL_SECONDS), results = new MemoryResultStore(config.RESULT_MAX_BYTES, config.RESULT_TTL_SECONDS) }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Behind nginx the client address is the one the proxy saw; trust exactly the configured hops.
@@ -78,9 +82,10 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   app.use('/api', apiKeyMiddleware(parseApiKeys(config.API_KEYS)));
   const limiter = rateLimitMiddleware(config.RATE_LIMIT_PER_MINUTE, rateLimitStore, config.RATE_LIMIT_WINDOW_SECONDS);
   app.post(['/api/convert', '/api/batch'], limiter);
-  app.use(convertRouter(config, converter));
-  app.use(jobsRouter(converter));
-  app.use(batchRouter(config, converter, batches));
+  app.use(convertRouter(config, converter, results));
+  app.use(jobsRouter(converter, results));
+  app.use(batchRouter(config, converter, batches, results));
+  app.use(resultsRouter(results, config.RESULT_TTL_SECONDS));
 
   app.use(methodNotAllowed(app));
   app.use((req) => {

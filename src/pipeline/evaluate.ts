@@ -9,6 +9,7 @@ import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
 import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
 import type { Rgb } from '../color/quantize.js';
+import { toOutlines } from './stroke-style.js';
 
 /** How a traced SVG is finished before it is scored. */
 export interface Finish {
@@ -18,6 +19,8 @@ export interface Finish {
   gapFiller?: number;
   /** Every fill and stroke colour is replaced by its nearest (Oklab) colour in this list. */
   colours?: Rgb[];
+  /** draw_style=stroke: every outline stroked this many *source* pixels wide, nothing filled (no gap filler then). */
+  outline?: number;
 }
 
 /**
@@ -45,7 +48,8 @@ export async function scoreSvg(source: DecodedImage, svg: string): Promise<numbe
 function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: Finish): string {
   let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
   if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
-  if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
+  if (finish.outline && finish.outline > 0) svg = toOutlines(svg, (finish.outline * image.width) / source.width);
+  else if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
   return optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
 }
 

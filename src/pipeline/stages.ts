@@ -18,6 +18,7 @@ import type { ConvertOptions } from './options.js';
 import { probeImage, type ProbeResult } from './probe.js';
 import { scaleToLongerSide } from './resize.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
+import { outlineWidth } from './stroke-style.js';
 
 export type StageName = 'sniff' | 'probe' | 'guard' | 'decode' | 'classify' | 'trace' | 'optimize' | 'score';
 
@@ -111,7 +112,8 @@ export const trace: Stage = {
     const source = need(s.image, 'image');
     const tier = need(s.tier, 'tier');
     const cache = new Map<number, Promise<RgbaImage>>();
-    s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes);
+    const outline = outlineWidth(s.options);
+    s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes, outline ? { outline } : {});
     if (isTinyImage(source)) {
       // A few pixels: the exact answer (one rectangle per run) beats any trace, and costs nothing.
       s.candidate = await s.evaluator.evaluate('pixels', {}, source, 'exact pixel runs');
