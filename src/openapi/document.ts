@@ -156,6 +156,17 @@ export function buildOpenApiDocument(): Schema {
     '/': {
       get: { summary: 'The studio: convert, compare and download in a browser', tags: ['pages'], responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } } },
     },
+    '/assets/{file}': {
+      get: {
+        summary: "The studio's and the reference's script and stylesheets",
+        tags: ['pages'],
+        parameters: [pathParam('file', 'studio.js, studio.css or docs.css.')],
+        responses: {
+          200: { description: 'The file', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } },
+          ...problems(['NOT_FOUND']),
+        },
+      },
+    },
     '/docs': {
       get: { summary: 'This description as a readable reference', tags: ['pages'], responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } } },
     },
