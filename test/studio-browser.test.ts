@@ -236,6 +236,7 @@ describe.skipIf(!haveBrowser)('studio in chromium', () => {
     await page.setInputFiles('#file', corpusFile('tier2/emojitwo_cat.png'));
     await waitForResult();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-result-phone.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-top-phone.png') });
     // Nothing wider than the screen: no sideways scrolling on a phone.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1360, height: 900 });

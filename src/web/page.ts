@@ -28,16 +28,6 @@ export function studioPage(): string {
     </div>
     <p id="error" class="error" role="alert" hidden></p>
     <ol id="queue" class="queue" aria-label="Conversions"></ol>
-    <form id="options" class="options" aria-labelledby="options-h">
-      <h2 id="options-h">Options</h2>
-      <p class="muted">Changing a trace option converts again. Empty fields use the service's default.</p>
-      <fieldset id="trace-options"><legend>Tracing</legend></fieldset>
-      <details class="more"><summary>Download size and layout</summary>
-        <p class="muted">These change only the downloaded files; nothing is traced again.</p>
-        <fieldset id="export-options"><legend class="sr">Download size and layout</legend></fieldset>
-      </details>
-      <button type="reset" id="reset">Reset options</button>
-    </form>
   </section>
   <section id="viewer" class="viewer" aria-labelledby="viewer-h" tabindex="-1">
     <h2 id="viewer-h">Compare</h2>
@@ -75,6 +65,18 @@ export function studioPage(): string {
       <h2 id="downloads-h">Download</h2>
       <ul id="downloads"></ul>
     </section>
+  </section>
+  <section class="settings" aria-labelledby="options-h">
+    <form id="options" class="options">
+      <h2 id="options-h">Options</h2>
+      <p class="muted">Changing a trace option converts again. Empty fields use the service's default.</p>
+      <fieldset id="trace-options"><legend>Tracing</legend></fieldset>
+      <details class="more"><summary>Download size and layout</summary>
+        <p class="muted">These change only the downloaded files; nothing is traced again.</p>
+        <fieldset id="export-options"><legend class="sr">Download size and layout</legend></fieldset>
+      </details>
+      <button type="reset" id="reset">Reset options</button>
+    </form>
   </section>
   <section id="batch" class="batch" aria-labelledby="batch-h" hidden>
     <h2 id="batch-h">Batch</h2>
