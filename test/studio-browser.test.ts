@@ -113,9 +113,42 @@ describe.skipIf(!haveBrowser)('studio in chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-empty-desktop.png'), fullPage: true });
   });
 
+  it('every control has an accessible name, and Tab goes skip link, links, then the file picker', async () => {
+    const unnamed = await page.evaluate(() => {
+      const d = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<any> } }).document;
+      return Array.from(d.querySelectorAll('input, select, button, textarea'))
+        .filter((c: any) => !(c.labels?.length > 0 || c.getAttribute('aria-label') || c.getAttribute('aria-labelledby') || (c.tagName === 'BUTTON' && c.textContent.trim())))
+        .map((c: any) => c.id || c.outerHTML.slice(0, 60));
+    });
+    expect(unnamed).toEqual([]);
+    const focused: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      focused.push(await page.evaluate(() => {
+        const a = (globalThis as unknown as { document: { activeElement: any } }).document.activeElement;
+        return a.id || a.textContent.trim();
+      }));
+    }
+    expect(focused).toEqual(['Skip to the result', 'API reference', 'openapi.json', 'file']);
+  });
+
   it.skipIf(!haveCorpus)('converts a corpus image picked through the file input and shows the facts the JSON API measured', async () => {
+    // Record every status line the conversion's queue entry shows: the stages as they pass.
+    await page.evaluate(() => {
+      const g = globalThis as any;
+      g.statusSeen = [];
+      new g.MutationObserver(() => {
+        const s = g.document.querySelector('#queue li .status');
+        if (s && g.statusSeen.at(-1) !== s.textContent) g.statusSeen.push(s.textContent);
+      }).observe(g.document.getElementById('queue'), { subtree: true, childList: true, characterData: true });
+    });
     await page.setInputFiles('#file', corpusFile(LOGO));
     const jobId = await waitForResult();
+    const seen = (await page.evaluate(() => (globalThis as any).statusSeen)) as string[];
+    expect(seen[0]).toBe('uploading');
+    expect(seen.slice(1, -1).length, seen.join(' | ')).toBeGreaterThan(0);
+    for (const line of seen.slice(1, -1)) expect(line).toMatch(/^(waiting for a worker|starting|(sniff|probe|guard|decode|classify|trace|optimize|score) \(\d of \d\))$/);
+    expect(seen.at(-1)).toMatch(/^done: tier \d, SSIM \d\.\d{4}/);
     const api = await request(service.app).post('/api/convert').set('Accept', 'application/json').attach('image', corpusFile(LOGO));
     expect(api.status).toBe(200);
     expect(await fact('tier')).toBe(String(api.body.tier));
@@ -236,6 +269,7 @@ describe.skipIf(!haveBrowser)('studio in chromium', () => {
     await page.setInputFiles('#file', corpusFile('tier2/emojitwo_cat.png'));
     await waitForResult();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-result-phone.png'), fullPage: true });
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-top-phone.png') });
     // Nothing wider than the screen: no sideways scrolling on a phone.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
