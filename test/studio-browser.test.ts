@@ -5,7 +5,7 @@
  * change, downloads the SVG and a batch archive, shows the error sentence for a bad file, counts
  * console errors (CSP violations are console errors) and writes screenshots at desktop and phone
  * width to .screenshots/ (look at them). Skips with one line naming the package where chromium is
- * absent, fails instead under CI=true; corpus-dependent steps skip visibly without the corpus.
+ * absent, fails instead under CI=true (helpers/programs.ts); corpus steps skip visibly without the corpus.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -16,14 +16,11 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTION_SPECS } from '../src/pipeline/options.js';
+import { requirePrograms } from './helpers/programs.js';
 import { makeService } from './helpers/service.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is absent under CI: .ci/run must apt-get install chromium`);
-  console.warn('[studio-browser] skipped: no /usr/bin/chromium (Debian package chromium)');
-}
+const needs = requirePrograms({ chromium: 'chromium' });
+const haveBrowser = !needs.missing;
 const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus');
 const haveCorpus = existsSync(path.join(CORPUS, 'tier1'));
 if (haveBrowser && !haveCorpus) console.warn('[studio-browser] corpus steps skipped: no corpus at ../shared/corpus (it is not part of the project)');
@@ -55,7 +52,8 @@ describe.skipIf(!haveBrowser)('studio in chromium', () => {
     profile = mkdtempSync(path.join(os.tmpdir(), 'svgai-chromium-'));
     mkdirSync(SCREENSHOTS, { recursive: true });
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      // Debian's chromium (/usr/bin/chromium): nothing is downloaded.
+      executablePath: needs.path('chromium'),
       headless: true,
       acceptDownloads: true,
       viewport: { width: 1360, height: 900 },
