@@ -159,7 +159,8 @@ export class Viewer {
     const transform = `translate(${this.tx}px, ${this.ty}px) scale(${this.scale})`;
     for (const frame of this.frames) frame.style.transform = transform;
     this.stage.classList.toggle('pixelated', this.scale >= 4);
-    this.zoomLevel.value = this.fitted ? `fit (${Math.round(this.scale * 100)} %)` : `${Math.round(this.scale * 100)} %`;
+    const percent = `${Math.round(this.scale * 100)} %`;
+    this.zoomLevel.value = !this.src.naturalWidth ? 'fit' : this.fitted ? `fit (${percent})` : percent;
   }
 
   private onWheel(e: WheelEvent): void {
