@@ -27,6 +27,7 @@ export function studioPage(): string {
       <label for="file"><strong>Choose images</strong>, drop them here or paste one (Ctrl+V). PNG, JPEG, WebP or GIF; several go through one batch.</label>
     </div>
     <p id="error" class="error" role="alert" hidden></p>
+    <p id="announce" class="sr" aria-live="polite"></p>
     <ol id="queue" class="queue" aria-label="Conversions"></ol>
   </section>
   <section id="viewer" class="viewer" aria-labelledby="viewer-h" tabindex="-1">

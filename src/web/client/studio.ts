@@ -34,6 +34,11 @@ function showError(message: string | undefined): void {
   box.textContent = message ?? '';
 }
 
+/** One sentence for screen readers when a conversion starts or ends (stages would be too chatty). */
+function announce(text: string): void {
+  $('announce').textContent = text;
+}
+
 function queueEntry(name: string): { li: HTMLLIElement; set: (status: string, value?: number, failed?: boolean) => void } {
   const li = document.createElement('li');
   const title = document.createElement('span');
@@ -87,6 +92,7 @@ async function convertOne(file: File): Promise<void> {
   $('viewer').dataset.state = 'converting';
   const entry = queueEntry(file.name);
   entry.set('uploading');
+  announce(`Converting ${file.name}.`);
   document.body.classList.add('busy');
   try {
     if (!same) await viewer.showSource(file).catch(() => undefined);
@@ -102,6 +108,7 @@ async function convertOne(file: File): Promise<void> {
     renderFacts($('facts'), facts, countShapes(svg), file.size, undefined);
     renderDownloads();
     entry.set(`done: tier ${facts.tier}, SSIM ${facts.ssim.toFixed(4)}, ${formatBytes(facts.bytes)}`, 1);
+    announce(`${file.name} converted: tier ${facts.tier}, SSIM ${facts.ssim.toFixed(4)} against a target of ${facts.target}, ${formatBytes(facts.bytes)}.`);
     $('viewer').dataset.state = 'result';
     $('viewer').dataset.jobId = job.id;
   } catch (err) {
@@ -208,6 +215,7 @@ async function convertMany(files: File[]): Promise<void> {
     archive.download = `batch-${accepted.id}.zip`;
     archive.hidden = false;
     section.dataset.state = 'done';
+    announce(`Batch done: ${status.converted} of ${status.total} converted, ${status.failed} failed.`);
     const first = status.items.find((r) => r.status === 'converted');
     if (first && files[first.index]) await convertOne(files[first.index]!);
   } catch (err) {
