@@ -308,11 +308,19 @@ describe.skipIf(!haveBrowser)('studio in chromium', { timeout: 300_000 }, () => 
     const before = (await page.getAttribute('#viewer', 'data-job-id'))!;
     await page.setInputFiles('#file', { name: 'fox.png', mimeType: 'image/png', buffer: fox });
     await waitForResult(before);
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     expect(await page.textContent('dd[data-fact="size"] small')).toContain('transparent');
     expect(await page.getAttribute('#stage', 'class')).toContain('bg-checker');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-transparent-desktop.png') });
     await page.click('label:has(input[name=view][value=diff])');
     await expect.poll(() => page.textContent('#diff-summary')).toMatch(/% of pixels differ/);
+    // Where source and SVG are both transparent the heat map is too (the checkerboard shows).
+    const clear = (await page.evaluate(() => {
+      const c = (globalThis as any).document.getElementById('diff');
+      const d = c.getContext('2d').getImageData(0, 0, 1, 1).data;
+      return d[3];
+    })) as number;
+    expect(clear).toBe(0);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-transparent-diff-desktop.png') });
     await page.click('label:has(input[name=view][value=side])');
   });

@@ -59,7 +59,8 @@ export function renderDiff(source: HTMLImageElement, svg: HTMLImageElement, canv
     o[i] = base * (1 - w) + r * w;
     o[i + 1] = base * (1 - w) + g * w;
     o[i + 2] = base * (1 - w) + bl * w;
-    o[i + 3] = 255;
+    // Transparent in both: leave it transparent, so the checkerboard shows through as in the source.
+    o[i + 3] = a[i + 3] === 0 && b[i + 3] === 0 ? 0 : 255;
   }
   ctx.putImageData(out, 0, 0);
   const n = a.length / 4;

@@ -51,7 +51,7 @@ function queueEntry(name: string): { li: HTMLLIElement; set: (status: string, va
   bar.setAttribute('aria-label', `Progress of ${name}`);
   li.append(title, status, bar);
   $('queue').prepend(li);
-  while ($('queue').children.length > 12) $('queue').lastElementChild!.remove();
+  while ($('queue').children.length > 6) $('queue').lastElementChild!.remove();
   return {
     li,
     set: (text, value, failed = false) => {
