@@ -192,6 +192,7 @@ describe('OpenAPI description', () => {
     conforms('GET', '/api/batch/{id}/items/{index}/svg', await request(app).get(`/api/batch/${batch.body.id}/items/1/svg`));
     conforms('GET', '/api/batch/{id}/items/{index}/svg', await request(app).get(`/api/batch/${batch.body.id}/items/7/svg`));
     conforms('GET', '/api/batch/{id}/archive', await request(app).get(batch.body.archiveUrl).buffer(true));
+    conforms('GET', '/api/batch/{id}/archive', await request(app).get(`${batch.body.archiveUrl}?wait=maybe`));
     conforms('GET', '/api/batch/{id}', await request(app).get('/api/batch/00000000-0000-4000-8000-000000000000'));
     conforms('GET', '/api/results/{id}', await request(app).get('/api/results/unknown-result'));
 

@@ -32,6 +32,7 @@ const HEADERS: Record<string, Schema> = {
   'RateLimit-Remaining': { description: 'Requests left in the current window.', schema: { type: 'string', pattern: '^\\d+$' } },
   'RateLimit-Reset': { description: 'Seconds until the window resets.', schema: { type: 'string', pattern: '^\\d+$' } },
   Location: { description: 'Where to poll the job or batch.', schema: { type: 'string' } },
+  Allow: { description: 'The methods the path takes (on 405).', schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } },
 };
 
 /** Headers on every conversion answer (the SVG and the JSON). */
@@ -81,6 +82,7 @@ function problems(codes: readonly ErrorCode[]): Schema {
     out[String(status)] = {
       description: list.map((c) => `\`${c}\`: ${ERRORS[c].title}`).join('; '),
       ...(retry ? { headers: { 'Retry-After': headerRef('Retry-After') } } : {}),
+      ...(status === 405 ? { headers: { Allow: { ...headerRef('Allow'), required: true } } } : {}),
       content: {
         'application/problem+json': {
           schema: { allOf: [ref('Problem')], properties: { code: { enum: list } } },
@@ -285,11 +287,15 @@ export function buildOpenApiDocument(): Schema {
     '/api/batch/{id}/archive': {
       get: {
         summary: 'Every SVG of a batch in one zip, with report.json and report.csv',
+        description: 'An archive holds every SVG or none: an unfinished batch answers 409, or with `wait=1` is waited for as long as a synchronous conversion may take.',
         tags: ['batch'],
-        parameters: [BATCH_ID],
+        parameters: [
+          BATCH_ID,
+          { name: 'wait', in: 'query', required: false, description: 'Wait for the batch to finish instead of answering 409.', schema: { type: 'string', enum: ['0', '1', 'true', 'false'], default: '0' } },
+        ],
         responses: {
           200: { description: 'svg/<names>.svg, report.json, report.csv', content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } } },
-          ...problems(['BATCH_NOT_FOUND', ...API_KEY_CODES, ...SERVER_CODES]),
+          ...problems(['BATCH_NOT_FOUND', 'JOB_NOT_FINISHED', 'INVALID_OPTIONS', ...API_KEY_CODES, ...SERVER_CODES]),
         },
       },
     },
@@ -302,7 +308,7 @@ export function buildOpenApiDocument(): Schema {
       version: '0.1.0',
       summary: 'Raster-to-vector conversion: PNG, JPEG, WebP and GIF in, scored SVG out.',
       description:
-        'Every conversion is classified into a tier, traced, rendered back and scored with SSIM against the source; the SSIM returned is measured on the exact SVG returned. Every refusal is `application/problem+json` with a stable `code`.',
+        'Every conversion is classified into a tier, traced, rendered back and scored with SSIM against the source; the SSIM returned is measured on the exact SVG returned. Every refusal is `application/problem+json` with a stable `code`. A path asked with a method it does not take answers 405 `METHOD_NOT_ALLOWED` with `Allow`.',
       license: { name: 'GPL-2.0-or-later', identifier: 'GPL-2.0-or-later' },
     },
     servers: [{ url: '/' }],
