@@ -237,6 +237,17 @@ describe('OpenAPI description', () => {
     expect(() => conforms('GET', '/api/batch/{id}', svg)).toThrow();
   });
 
+  it('/docs shows every operation, its parameters and every error code', async () => {
+    const page = await request(service.app).get('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    for (const [path, item] of Object.entries<Json>(doc.paths)) {
+      for (const m of METHODS) if (item[m]) expect(page.text, `${m} ${path}`).toContain(`id="${m}-${path.replace(/[^a-z0-9]+/gi, '-')}"`);
+    }
+    for (const spec of OPTION_SPECS) expect(page.text).toContain(`<code>${spec.name}</code>`);
+    for (const code of Object.keys(ERRORS)) expect(page.text).toContain(`<li><code>${code}</code></li>`);
+  });
+
   it('an unknown path answers the described problem body', async () => {
     const res = await request(service.app).get('/no/such/page');
     expect(res.status).toBe(404);

@@ -68,10 +68,14 @@ export function renderDocsPage(doc: Schema, stylesheet: string): string {
   const paths = doc.paths as Record<string, Schema>;
   const toc: string[] = [];
   const sections: string[] = [];
-  for (const [path, item] of Object.entries(paths)) {
-    for (const method of METHODS) {
-      const op = item[method] as Schema | undefined;
-      if (!op) continue;
+  // In the order of the document's tags: the conversion API first, the pages last.
+  const tagOrder = ((doc.tags as Schema[] | undefined) ?? []).map((t) => t.name);
+  const rank = (op: Schema) => tagOrder.indexOf(((op.tags as string[] | undefined) ?? [])[0] ?? '');
+  const operations = Object.entries(paths)
+    .flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((method) => ({ path, method, op: item[method] as Schema })))
+    .sort((a, b) => rank(a.op) - rank(b.op));
+  for (const { path, method, op } of operations) {
+    {
       const id = `${method}-${path.replace(/[^a-z0-9]+/gi, '-')}`;
       toc.push(`<li><a href="#${id}"><span class="method ${method}">${method.toUpperCase()}</span> ${esc(path)}</a></li>`);
       const body = op.requestBody as Schema | undefined;
@@ -98,7 +102,7 @@ export function renderDocsPage(doc: Schema, stylesheet: string): string {
 <header><h1>${esc(info.title)} API <span class="muted">${esc(info.version)}</span></h1><p>${prose(info.summary)}</p>
 <p><a href="/">Open the studio</a> · <a href="/openapi.json">openapi.json</a> (OpenAPI ${esc(doc.openapi)})</p></header>
 <nav aria-label="Operations"><ul>${toc.join('')}</ul></nav>
-<main id="main"><p>${prose(info.description)}</p>${sections.join('\n')}
+<main id="main"><section><p>${prose(info.description)}</p></section>${sections.join('\n')}
 <section aria-labelledby="headers-h"><h2 id="headers-h">Headers</h2><table><thead><tr><th scope="col">name</th><th scope="col">meaning</th></tr></thead><tbody>${headerRows}</tbody></table></section>
 <section aria-labelledby="errors-h"><h2 id="errors-h">Error codes</h2><p>Every refusal is <code>application/problem+json</code> with <code>type</code>, <code>title</code>, <code>status</code>, <code>detail</code> (a sentence a person understands) and one of these codes:</p><ul class="codes">${codes}</ul></section>
 </main></body></html>`;
