@@ -221,6 +221,20 @@ describe.skipIf(!haveBrowser)('studio in chromium', { timeout: 300_000 }, () => 
     expect(await fact('ssim')).toBe(job.body.result.ssim.toFixed(4));
   });
 
+  it.skipIf(!haveCorpus)('an option out of its range shows the service\'s sentence; clearing it converts again', async () => {
+    const before = (await page.getAttribute('#viewer', 'data-job-id'))!;
+    await page.fill('#opt-max_colors', '99');
+    await page.dispatchEvent('#opt-max_colors', 'change');
+    await page.waitForSelector('#viewer[data-state=error]', { timeout: 30_000 });
+    expect(await page.textContent('#error')).toBe('simpleicons_git.png: Expected integer between 2 and 64 for max_colors but received "99".');
+    await page.fill('#opt-max_colors', '');
+    await page.dispatchEvent('#opt-max_colors', 'change');
+    await page.waitForSelector('#viewer[data-state=result]', { timeout: 240_000 });
+    // The same image and options as before: the same job (the service's cache answers it).
+    expect(await page.getAttribute('#viewer', 'data-job-id')).toBe(before);
+    expect(await page.isVisible('#error')).toBe(false);
+  });
+
   const text = (res: request.Response) => (Buffer.isBuffer(res.body) ? res.body.toString('utf8') : res.text);
   const binary = (req: request.Test) =>
     req.buffer(true).parse((res, cb) => {
@@ -355,10 +369,10 @@ describe.skipIf(!haveBrowser)('studio in chromium', { timeout: 300_000 }, () => 
   });
 
   it('had no console errors (CSP violations included)', () => {
-    // Chromium logs every 4xx fetch as "Failed to load resource"; the one refused on purpose (the
-    // bad file, 415) is expected, anything else is a fault of the page.
-    const refusal = (e: { text: string; url: string }) => /status of 415/.test(e.text) && e.url.includes('/api/convert');
-    expect(consoleErrors.filter(refusal)).toHaveLength(1);
+    // Chromium logs every 4xx fetch as "Failed to load resource"; the two refused on purpose (the
+    // bad file, 415; the option out of range, 400) are expected, anything else is a fault of the page.
+    const refusal = (e: { text: string; url: string }) => /status of (415|400)/.test(e.text) && e.url.includes('/api/convert');
+    expect(consoleErrors.filter(refusal).length).toBe(haveCorpus ? 2 : 1);
     expect(consoleErrors.filter((e) => !refusal(e))).toEqual([]);
   });
 });
