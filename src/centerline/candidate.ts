@@ -33,7 +33,7 @@ export async function centerlineCandidate(
     throw new AppError('TOO_COMPLEX', `The traced SVG would be ${(svg.length / 1e6).toFixed(1)} MB, over the ${(limits.maxSvgBytes / 1e6).toFixed(1)} MB limit.`);
   }
   assertSafeSvg(svg);
-  const ssim = scoreSvg(source, svg);
+  const ssim = await scoreSvg(source, svg);
   assertStrokesFit(ssim);
   const facts = scale === 1 ? trace.facts : rescale(trace.facts, 1 / scale);
   return {

@@ -36,6 +36,7 @@ export async function convertImage(
   limits: ImageLimits,
   deadlines: Readonly<Record<Tier, number>>,
   onProgress?: ProgressListener,
+  isCancelled?: () => boolean,
 ): Promise<ConversionResult> {
   const started = performance.now();
   const startedAt = Date.now();
@@ -47,6 +48,7 @@ export async function convertImage(
     deadlines,
     deadline: startedAt + (options.tier === 'auto' ? Math.max(...Object.values(deadlines)) : deadlines[options.tier]),
     timings: {},
+    ...(isCancelled ? { isCancelled } : {}),
   };
   await runStages(state, undefined, onProgress);
   const { svg, ssim, tier, candidate, probe, image, classification } = state as Required<PipelineState>;
