@@ -72,7 +72,8 @@ function isLine(points: readonly Point[], from: number, to: number): boolean {
     return s / Math.max(1, hi - lo);
   };
   const bow = mean(from + third, to + 1 - third) - (mean(from, from + third) + mean(to + 1 - third, to + 1)) / 2;
-  return Math.abs(bow) < LINE_BIAS;
+  // Pixel steps average out over a long chord, so a long one must bow less to count as a curve.
+  return Math.abs(bow) < Math.max(0.12, Math.min(LINE_BIAS, LINE_BIAS / Math.sqrt(n / 12)));
 }
 
 /** Pixel steps evened out ([1 2 1] twice), ends kept: Schneider's fit then follows the line, not the grid. */
