@@ -6,8 +6,8 @@ import { assertSafeSvg } from '../src/quality/svg-allowlist.js';
 import { grid, random, render, scribble } from './fixtures/line-art.js';
 import { makeService } from './helpers/service.js';
 
-// Generous deadlines: a thread's warm-up counts against the first conversion's, and this machine is shared.
-const service = makeService({ DEADLINE_TIER1_MS: 120000, DEADLINE_TIER2_MS: 120000, DEADLINE_TIER3_MS: 120000, REQUEST_TIMEOUT_MS: 300000 });
+// Generous deadlines and queue wait: warming a thread counts against the first conversion, and this machine is shared.
+const service = makeService({ DEADLINE_TIER1_MS: 120000, DEADLINE_TIER2_MS: 120000, DEADLINE_TIER3_MS: 120000, QUEUE_WAIT_MS: 240000, REQUEST_TIMEOUT_MS: 300000 });
 const { app } = service;
 let drawing: Buffer;
 let photo: Buffer;
