@@ -16,6 +16,8 @@ import type { Logger } from './observability/logger.js';
 import { httpDuration } from './observability/metrics.js';
 import type { Converter } from './queue/converter.js';
 import { resultsRouter } from './http/routes/results.js';
+import { openApiRouter } from './openapi/router.js';
+import { webRouter } from './web/router.js';
 import { MemoryBatchStore, type BatchStore } from './store/batch-store.js';
 import { MemoryResultStore, type ResultStore } from './store/result-store.js';
 
@@ -73,6 +75,8 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   });
 
   app.use(healthRouter(converter, lifecycle));
+  app.use(webRouter());
+  app.use(openApiRouter());
   app.use(['/api/convert', '/api/batch'], (req, res, next) => {
     if (lifecycle.shuttingDown && req.method === 'POST') {
       return next(new AppError('SHUTTING_DOWN', 'The service is shutting down and takes no new work; retry on another instance.', { retryAfterSeconds: 5 }));
@@ -95,7 +99,9 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const error = toAppError(err);
     // Only a real fault earns a stack trace; 503s are the service protecting itself (busy, stopping, Redis away).
-    if (error.status === 500) logger.error({ err: error.cause ?? err, path: req.path, code: error.code }, 'request failed');
+    // A client that hung up is not a fault of the service: no stack, info level.
+    if (error.code === 'CLIENT_CLOSED') logger.info({ path: req.path, code: error.code }, 'client closed the request');
+    else if (error.status === 500) logger.error({ err: error.cause ?? err, path: req.path, code: error.code }, 'request failed');
     else if (error.status > 500) logger.warn({ path: req.path, code: error.code }, 'request deferred');
     else logger.debug({ path: req.path, code: error.code }, 'request refused');
     sendProblem(res, error);

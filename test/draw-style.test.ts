@@ -43,7 +43,7 @@ describe('draw_style=stroke', () => {
     expect(stroked.ssim).toBeLessThan(filled.ssim);
     const probe = await probeImage(input, 'png');
     const source = await decodeImage(input, probe, limitsFromConfig(config));
-    expect(Math.floor(scoreSvg(source, stroked.svg) * 10000) / 10000).toBe(stroked.ssim);
+    expect(Math.floor((await scoreSvg(source, stroked.svg)) * 10000) / 10000).toBe(stroked.ssim);
   });
 
   it('reaches the DXF as open and closed outlines a cutter reads', async () => {

@@ -2,8 +2,8 @@
 import type { EngineName, RgbaImage } from '../engines/engine.js';
 import { engines } from '../engines/index.js';
 import { AppError } from '../errors/app-error.js';
-import { renderSvg } from '../quality/rasterize.js';
-import { measureSsim } from '../quality/ssim.js';
+import { releaseNativeMemory } from '../quality/native-memory.js';
+import { measureSvgSsim } from '../quality/ssim.js';
 import { assertSafeSvg } from '../quality/svg-allowlist.js';
 import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
@@ -37,8 +37,11 @@ export interface Evaluator {
   readonly spent: { optimize: number; score: number };
 }
 
-export function scoreSvg(source: DecodedImage, svg: string): number {
-  return measureSsim(source, renderSvg(svg, source.width, source.height));
+export async function scoreSvg(source: DecodedImage, svg: string): Promise<number> {
+  const ssim = await measureSvgSsim(source, svg);
+  // The renders are garbage now, outside the JS heap.
+  await releaseNativeMemory(source.width * source.height);
+  return ssim;
 }
 
 /** Fit a traced SVG to the source's size, finish and optimise it: the SVG that would be returned. */
@@ -73,7 +76,7 @@ export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, default
       }
       assertSafeSvg(svg);
       const scoring = performance.now();
-      const ssim = scoreSvg(source, svg);
+      const ssim = await scoreSvg(source, svg);
       spent.score += performance.now() - scoring;
       measured.set(svg, ssim);
       return { engine, label, svg, ssim, bytes: Buffer.byteLength(svg) };
