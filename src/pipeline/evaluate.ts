@@ -9,6 +9,7 @@ import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
 import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
 import type { Rgb } from '../color/quantize.js';
+import { fillRegions } from '../gradients/fill.js';
 
 /** How a traced SVG is finished before it is scored. */
 export interface Finish {
@@ -18,6 +19,11 @@ export interface Finish {
   gapFiller?: number;
   /** Every fill and stroke colour is replaced by its nearest (Oklab) colour in this list. */
   colours?: Rgb[];
+  /**
+   * Refit every region's paint to these pixels (the traced image before any colour reduction,
+   * same size): flat with opacity, or gradients where they pay (see gradients/fill.ts).
+   */
+  regions?: { image: RgbaImage; gradients: boolean; segments?: { labels: Int32Array; regions: number } };
 }
 
 /**
@@ -43,7 +49,8 @@ export async function traceSvg(source: DecodedImage, engine: EngineName, params:
   let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
   if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
   if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
-  return optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
+  const optimized = optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
+  return finish.regions ? fillRegions(optimized, finish.regions.image, { gradients: finish.regions.gradients, segments: finish.regions.segments }) : optimized;
 }
 
 export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, defaults: Finish = {}): Evaluator {

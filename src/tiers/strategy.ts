@@ -6,6 +6,7 @@ import type { DecodedImage } from '../pipeline/decode.js';
 import type { Features } from '../pipeline/classify.js';
 import type { Finish } from '../pipeline/evaluate.js';
 import { scaleToLongerSide } from '../pipeline/resize.js';
+import { segmentImage } from '../gradients/segment.js';
 import type { Tier } from './thresholds.js';
 
 export interface Candidate {
@@ -58,6 +59,17 @@ export interface Plan {
   label: string;
   /** How the SVG is finished (coordinate precision, gap filler); the caller's options win. */
   finish?: Finish;
+  /**
+   * Regions: one colour decision for the whole image (a global palette of this many colours,
+   * shared by every tile), then every traced region's paint refitted to the pixels (flat with
+   * opacity, or gradients unless the caller turned them off). Not with a caller's palette or max_colors.
+   */
+  regions?: {
+    colours: number;
+    alphaThreshold: number;
+    /** Segment the whole image first (gradients/segment.ts) and trace its regions. */
+    segment?: { mergeCost: number; minArea: number };
+  };
 }
 
 // --- Caller options applied to a plan ---
@@ -151,11 +163,36 @@ export function planFinish(ctx: StrategyContext, plan: Plan): Finish {
 export const GAP_FILLER_WIDTH = 1;
 
 export async function evaluatePlan(ctx: StrategyContext, plan: Plan): Promise<Candidate> {
-  const { image, colours } = await planImage(ctx, plan);
+  const { image: planned, colours } = await planImage(ctx, plan);
   const finish = planFinish(ctx, plan);
+  let image = planned;
+  if (plan.regions && !colours) {
+    const gradients = ctx.options.gradients !== 'off';
+    const { colours: maxColors, alphaThreshold, segment } = plan.regions;
+    if (segment) {
+      const seg = segmentImage(planned, { colours: maxColors, alphaThreshold, gradients, ...segment });
+      image = seg.image;
+      finish.regions = { image: planned, gradients, segments: { labels: seg.labels, regions: seg.regions } };
+    } else {
+      image = globallyQuantised(planned, maxColors, alphaThreshold);
+      finish.regions = { image: planned, gradients };
+    }
+  }
   // vtracer averages the colours of clusters it merges: snap its fills back onto the palette.
   if (colours && colours.length > 0) finish.colours = colours;
   return ctx.evaluate(plan.engine, planParams(ctx, plan, image), image, plan.label, finish);
+}
+
+const quantisedCache = new WeakMap<RgbaImage, Map<string, RgbaImage>>();
+
+/** The image with every pixel on one global palette (rungs of a ladder share it: cached per image). */
+function globallyQuantised(image: RgbaImage, maxColors: number, alphaThreshold: number): RgbaImage {
+  const key = `${maxColors}/${alphaThreshold}`;
+  let byKey = quantisedCache.get(image);
+  if (!byKey) quantisedCache.set(image, (byKey = new Map()));
+  let out = byKey.get(key);
+  if (!out) byKey.set(key, (out = flatten(image, quantize(image, { maxColors, alphaThreshold }))));
+  return out;
 }
 
 // --- Searches ---
