@@ -46,7 +46,10 @@ export interface Segmentation {
 export function segmentImage(image: RgbaImage, options: SegmentOptions): Segmentation {
   const { width, height, data } = image;
   const n = width * height;
-  const q = quantize(image, { maxColors: options.colours, alphaThreshold: options.alphaThreshold });
+  // Partly transparent pixels are seen over a contrasting background: a glow's falloff then
+  // starts regions as colour changes do (paints are fitted to true colour and opacity afterwards).
+  const seen = overContrast(image, options.alphaThreshold);
+  const q = quantize(seen, { maxColors: options.colours, alphaThreshold: options.alphaThreshold });
   const idx = q.indices;
   despeckle(idx, width, height, q.palette);
 
@@ -79,14 +82,16 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
   for (let p = 0, o = 0; p < n; p++, o += 4) {
     const c = comp[p]!;
     if (c < 0) continue;
-    linearRgbToOklabInto(SRGB8_TO_LINEAR[data[o]!]!, SRGB8_TO_LINEAR[data[o + 1]!]!, SRGB8_TO_LINEAR[data[o + 2]!]!, lab);
-    labs[p * 3] = lab[0]!;
-    labs[p * 3 + 1] = lab[1]!;
-    labs[p * 3 + 2] = lab[2]!;
+    const sd = seen.data;
+    linearRgbToOklabInto(SRGB8_TO_LINEAR[sd[o]!]!, SRGB8_TO_LINEAR[sd[o + 1]!]!, SRGB8_TO_LINEAR[sd[o + 2]!]!, lab);
     flat[c * 4]! += 1;
     flat[c * 4 + 1]! += lab[0]!;
     flat[c * 4 + 2]! += lab[1]!;
     flat[c * 4 + 3]! += lab[2]!;
+    linearRgbToOklabInto(SRGB8_TO_LINEAR[data[o]!]!, SRGB8_TO_LINEAR[data[o + 1]!]!, SRGB8_TO_LINEAR[data[o + 2]!]!, lab);
+    labs[p * 3] = lab[0]!;
+    labs[p * 3 + 1] = lab[1]!;
+    labs[p * 3 + 2] = lab[2]!;
   }
 
   // Adjacency with shared boundary length.
@@ -149,6 +154,7 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
       union.merge(moments.get(b)!);
       return Math.max(0, sse(union) - own.get(a)! - own.get(b)!) / boundary;
     }, (keep, gone) => {
+      for (let k = 0; k < 4; k++) flat[keep * 4 + k]! += flat[gone * 4 + k]!;
       const m = moments.get(keep)!;
       m.merge(moments.get(gone)!);
       moments.delete(gone);
@@ -156,7 +162,9 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
     });
   }
 
-  // Repaint: every region in its mean colour (the tracer only needs the partition).
+  // Repaint: every region in its mean colour as seen (over the contrasting background when
+  // partly transparent, so regions differing only in opacity stay apart); the tracer only
+  // needs the partition.
   const colour = new Int32Array(count).fill(-1);
   const dense = new Int32Array(count).fill(-1);
   let regions = 0;
@@ -166,8 +174,8 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
     if (c < 0) continue;
     const r = find(c);
     if (colour[r]! < 0) {
-      const [L, A, B] = fitFlat(moments.get(r)!).paint;
-      const rgb = oklabToSrgb8(L, A, B);
+      const w = flat[r * 4]!;
+      const rgb = oklabToSrgb8(flat[r * 4 + 1]! / w, flat[r * 4 + 2]! / w, flat[r * 4 + 3]! / w);
       colour[r] = (rgb.r << 16) | (rgb.g << 8) | rgb.b;
       dense[r] = regions++;
     }
@@ -179,6 +187,35 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
     out[o + 3] = 255;
   }
   return { image: { width, height, data: out }, labels: comp, regions };
+}
+
+/**
+ * The image composited over black when its visible pixels are light on average, over white when
+ * dark, so opacity spans the whole range of lightness (the image itself when nothing is partly
+ * transparent).
+ */
+function overContrast(image: RgbaImage, alphaThreshold: number): RgbaImage {
+  const { data } = image;
+  let soft = false;
+  let luma = 0;
+  let visible = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const a = data[i + 3]!;
+    if (a < alphaThreshold) continue;
+    if (a < 255) soft = true;
+    luma += 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+    visible++;
+  }
+  if (!soft) return image;
+  const bg = luma / visible > 127 ? 0 : 255;
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i += 4) {
+    const a = data[i + 3]!;
+    if (a < alphaThreshold) continue;
+    for (let k = 0; k < 3; k++) out[i + k] = Math.round((data[i + k]! * a + bg * (255 - a)) / 255);
+    out[i + 3] = 255;
+  }
+  return { width: image.width, height: image.height, data: out };
 }
 
 /**
