@@ -156,3 +156,26 @@ describe('soft transparency and the gradients option, through the pipeline', () 
     expect(auto.svg).toMatch(/<(linear|radial)Gradient/);
   });
 });
+
+describe('the output allowlist and gradients', () => {
+  const root = (body: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4" viewBox="0 0 4 4">${body}</svg>`;
+
+  it('accepts linear and radial gradients with stops, opacity and their geometry', () => {
+    const svg = root(
+      '<defs><linearGradient id="a" gradientUnits="userSpaceOnUse" gradientTransform="rotate(10)" x1="0" y1="0" x2="4" y2="4"><stop stop-color="#fff" stop-opacity=".5"/><stop offset="1" stop-color="#000"/></linearGradient>' +
+        '<radialGradient id="b" gradientUnits="userSpaceOnUse" cx="2" cy="2" r="2" fx="1" fy="1"><stop offset="0" stop-color="#f00"/></radialGradient></defs>' +
+        '<path d="M0 0h4v4z" fill="url(#a)" fill-opacity=".4"/><path d="M0 0h2v2z" fill="url(#b)" opacity=".9"/>',
+    );
+    expect(() => assertSafeSvg(svg)).not.toThrow();
+  });
+
+  it.each([
+    root('<defs><linearGradient id="a" href="http://evil/g.svg#x"/></defs>'),
+    root('<defs><linearGradient id="a" xlink:href="#b"/></defs>'),
+    root('<defs><radialGradient id="a"><stop stop-color="url(http://evil/)"/></radialGradient></defs>'),
+    root('<defs><linearGradient id="a"><script>alert(1)</script></linearGradient></defs>'),
+    root('<defs><pattern id="p"><image href="data:image/png;base64,AAAA"/></pattern></defs>'),
+  ])('still refuses references out of the document, scripts and embedded rasters: %s', (svg) => {
+    expect(() => assertSafeSvg(svg)).toThrow(/allowlist/);
+  });
+});
