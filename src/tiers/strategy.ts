@@ -81,7 +81,7 @@ export interface Plan {
  */
 export async function planImage(ctx: StrategyContext, plan: Plan): Promise<{ image: RgbaImage; colours?: Rgb[] }> {
   const longer = Math.max(ctx.source.width, ctx.source.height);
-  const image = plan.enlarge && plan.maxSide > longer ? await scaleToLongerSide(ctx.source, plan.maxSide) : await ctx.resized(plan.maxSide);
+  const image = plan.enlarge && plan.maxSide > longer ? await enlarged(ctx.source, plan.maxSide) : await ctx.resized(plan.maxSide);
   const palette = ctx.options.palette;
   if (palette && palette.length > 0) {
     const colours = palette.flatMap((e) => (e.to === 'transparent' ? [] : [e.to ?? { r: e.r, g: e.g, b: e.b }]));
@@ -92,6 +92,17 @@ export async function planImage(ctx: StrategyContext, plan: Plan): Promise<{ ima
     return { image: flatten(image, q), colours: q.palette };
   }
   return { image };
+}
+
+const enlargedCache = new WeakMap<RgbaImage, Map<number, Promise<RgbaImage>>>();
+
+/** The source enlarged, once per size: rungs of a ladder share it (and what is cached on it). */
+function enlarged(source: RgbaImage, side: number): Promise<RgbaImage> {
+  let bySide = enlargedCache.get(source);
+  if (!bySide) enlargedCache.set(source, (bySide = new Map()));
+  let out = bySide.get(side);
+  if (!out) bySide.set(side, (out = scaleToLongerSide(source, side)));
+  return out;
 }
 
 /** Every opaque pixel replaced by its palette colour; TRANSPARENT pixels become 0,0,0,0. */
