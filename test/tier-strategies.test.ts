@@ -180,6 +180,16 @@ describe('tier 3', () => {
     for (const p of ladder) expect(p.params).toMatchObject({ colorPrecision: 8, layerDifference: 0, tileSize: 256 });
   });
 
+  it('textured photos: vtracer layering in tiles on the global palette, no segmentation', () => {
+    const { ctx } = context({ scores: {}, features: { flatShare: 0.1 }, width: 768, height: 512 });
+    const ladder = tier3Ladder(ctx).filter((p) => p.engine === 'vtracer');
+    for (const p of ladder) {
+      expect(p.params).toMatchObject({ tileSize: 256 });
+      expect(p.regions?.segment).toBeUndefined();
+    }
+    expect(ladder[tier3Start(ctx)]!.params).toMatchObject({ colorPrecision: 8, layerDifference: 16 });
+  });
+
   it('runs the ladder from where the image starts, for engine=auto and engine=vtracer alike', async () => {
     for (const engine of ['auto', 'vtracer']) {
       const probe = context({ scores: {}, raw: { engine }, features: { flatShare: 0.4 }, width: 768, height: 512 });

@@ -24,6 +24,10 @@ import { plansFor, searchLadder, searchPlans, type Plan, type StrategyContext, t
 const PHOTO_MAX_FLAT_SHARE = 0.78;
 /** Rung where photos start (every Kodak photo met 0.85 there); smooth rendered art starts at 0. */
 const PHOTO_START = 2;
+/** Below this flat share a photo is texture nearly everywhere (Kodak: kodim13 0.16; the rest >= 0.27). */
+const TEXTURED_MAX_FLAT_SHARE = 0.2;
+/** Textured photos start at 8-bit colour, layer step 16 (where kodim13 met 0.85). */
+const TEXTURED_START = 5;
 /**
  * Photos' rungs: the largest error (squared Oklab, per pixel of boundary removed) a merge of two
  * neighbouring regions may add, coarse to fine. Kodak photos met 0.85 from 0.004 (kodim07) to
@@ -89,7 +93,9 @@ export function tier3Ladder(ctx: StrategyContext): Plan[] {
   const side = tier3TraceSide(ctx.source.width, ctx.source.height);
   // Semi-transparent shapes over their parents would compound their opacity: trace them cut out.
   // Rendered art (smooth, mostly small) is traced whole: fast enough, and no tile edge at all.
-  const tileSize = 0;
+  // Textured photos are traced in tiles on the global palette: texture leaves no smooth area for
+  // a tile edge to show in (kodim13, river stones: seam 0.03).
+  const tileSize = textured(ctx) ? TILE : 0;
   const soft = ctx.source.hasTransparency && softAlphaShare(ctx.source) > SOFT_ALPHA_SHARE;
   const rung = (colorPrecision: number, layerDifference: number, filterSpeckle: number): Plan => ({
     engine: 'vtracer',
@@ -118,7 +124,7 @@ export function tier3Ladder(ctx: StrategyContext): Plan[] {
     },
     { engine: 'potrace', params: { ...DEFAULT_POTRACE_PARAMS, maxColors: Math.min(colors, 16) }, maxSide: Math.min(side, 1024), label: 'potrace' },
   ];
-  if (photo(ctx)) {
+  if (photo(ctx) && !textured(ctx)) {
     // Photos: one segmentation of the whole image, then tiles that only trace its borders.
     const segmented = (mergeCost: number): Plan => ({
       engine: 'vtracer',
@@ -157,8 +163,17 @@ function photo(ctx: StrategyContext): boolean {
   return ctx.features.flatShare < PHOTO_MAX_FLAT_SHARE;
 }
 
+/**
+ * Photos this textured (few flat neighbour pairs) keep vtracer's own layering: region merging
+ * held their texture only in more bytes (kodim13: 0.848 at 718 KB against 0.857 at 668 KB).
+ */
+function textured(ctx: StrategyContext): boolean {
+  return ctx.features.flatShare < TEXTURED_MAX_FLAT_SHARE;
+}
+
 /** Where on the ladder this image starts. */
 export function tier3Start(ctx: StrategyContext): number {
+  if (textured(ctx)) return TEXTURED_START;
   return photo(ctx) ? PHOTO_START : RENDER_START;
 }
 
