@@ -1,14 +1,23 @@
 /**
- * Tier 3 — photos, gradients, shading. A ladder of vtracer settings from coarse to fine, searched
- * against the SSIM target: start where this kind of image usually lands, climb while the score is
- * short, stop at the first rung that meets the target.
+ * Tier 3 — photos, gradients, shading. A ladder of settings from coarse to fine, searched against
+ * the SSIM target: start where this kind of image usually lands, climb while the score is short,
+ * stop at the first rung that meets the target.
  *
- * Measured on the corpus (10 Kodak photos, 8 gradient/3D renders), which shaped every rung:
- * - Colour precision is the lever that matters: 8 bits instead of the CLI's 6 lifted the Kodak
- *   minimum SSIM from 0.73 to 0.85 for the same bytes (6 bits merges dark shades into flat areas).
+ * No tile decides anything on its own (independent tiles drew straight lines of steps along
+ * their edges: seam scores up to 0.94, see quality/seam.ts):
+ * - Photos are segmented once for the whole image (gradients/segment.ts: global palette, regions
+ *   merged where one flat or linear paint explains both), then vtracer only traces the borders
+ *   of those regions, in tiles of 256 for speed (layer difference 0: no clustering of its own).
+ * - Textured photos (almost no flat pixels) keep vtracer's layering, tiled, on one global
+ *   palette: texture leaves no smooth area for a tile edge to show in.
+ * - Rendered art (smooth, small) is traced whole on one global palette.
+ * Every region's paint is then refitted to its pixels (gradients/fill.ts): flat, or a linear or
+ * radial gradient in Oklab where it pays for its bytes, with opacity (soft alpha kept).
+ *
+ * Measured on the corpus (10 Kodak photos, 8 gradient/3D renders) before that, and still true:
+ * - Colour precision: 8 bits instead of the CLI's 6 lifted the Kodak minimum SSIM from 0.73 to
+ *   0.85 for the same bytes (6 bits merges dark shades into flat areas).
  * - Polygons instead of splines: the same SSIM for ~55 % of the bytes once path data is relative.
- * - Tiles of 128 px: vtracer's clustering is superlinear; a 768x512 photo traces in ~0.2 s
- *   instead of ~1.5 s, with the same SSIM and slightly fewer bytes.
  * - Trace size: SSIM compares images downsampled to ~256 px on the shorter side. Tracing at twice
  *   that resolution lost nothing against full size; at the same resolution, 0.05-0.08 SSIM, even
  *   at the finest rung. So small images are traced enlarged.
@@ -22,8 +31,11 @@ import { plansFor, searchLadder, searchPlans, type Plan, type StrategyContext, t
 
 /** Below this share of flat neighbour pairs an image is photo-like (Kodak: <= 0.66; rendered art: >= 0.89). */
 const PHOTO_MAX_FLAT_SHARE = 0.78;
-/** Rung where photos start (every Kodak photo met 0.85 there); smooth rendered art starts at 0. */
-const PHOTO_START = 2;
+/**
+ * Photos start at merge cost 0.001: from 0.002 two of the ten Kodak photos fell just short and,
+ * on a loaded machine, had no budget left to climb.
+ */
+const PHOTO_START = 3;
 /** Below this flat share a photo is texture nearly everywhere (Kodak: kodim13 0.16; the rest >= 0.27). */
 const TEXTURED_MAX_FLAT_SHARE = 0.2;
 /** Textured photos start at 8-bit colour, layer step 16 (where kodim13 met 0.85). */
