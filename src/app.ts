@@ -4,6 +4,7 @@ import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from './config/config.js';
 import { AppError, toAppError } from './errors/app-error.js';
+import { methodNotAllowed } from './http/allowed-methods.js';
 import { sendProblem } from './http/problem.js';
 import { apiKeyMiddleware, parseApiKeys } from './http/middleware/api-keys.js';
 import { rateLimitMiddleware } from './http/middleware/rate-limit.js';
@@ -42,9 +43,27 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
 
   app.use((req, res, next) => {
     const started = performance.now();
+    // A label from the route's pattern, never from the raw path (ids would make a series each).
+    const routeOf = () => (req.route?.path ? String(req.route.path) : res.statusCode === 404 || res.statusCode === 405 ? 'unmatched' : req.path);
     res.on('finish', () => {
-      const route = req.route?.path ? String(req.route.path) : res.statusCode === 404 ? 'unmatched' : req.path;
-      httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
+      httpDuration.observe({ method: req.method, route: routeOf(), status: String(res.statusCode) }, (performance.now() - started) / 1000);
+    });
+    // The access log: one line per request, answered or abandoned by the client.
+    res.on('close', () => {
+      const cache = res.getHeader('X-SVG-AI-Cache');
+      logger.info(
+        {
+          method: req.method,
+          route: routeOf(),
+          path: req.path.slice(0, 200),
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+          bytes: Number(res.getHeader('Content-Length') ?? 0),
+          ...(cache ? { cache: String(cache) } : {}),
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
     });
     next();
   });
@@ -63,6 +82,7 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   app.use(jobsRouter(converter));
   app.use(batchRouter(config, converter, batches));
 
+  app.use(methodNotAllowed(app));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is nothing at ${req.method} ${req.path.slice(0, 100)}.`);
   });

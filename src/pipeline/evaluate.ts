@@ -36,16 +36,16 @@ export interface Evaluator {
   evaluate(engine: EngineName, params: object, image: RgbaImage, label: string, finish?: Finish): Promise<Candidate>;
   /** SSIMs measured so far, by exact SVG text: the score stage re-uses a measurement only for identical bytes. */
   readonly measured: Map<string, number>;
+  /** Milliseconds spent so far finishing and optimising candidates, and rendering and scoring them. */
+  readonly spent: { optimize: number; score: number };
 }
 
 export function scoreSvg(source: DecodedImage, svg: string): number {
   return measureSsim(source, renderSvg(svg, source.width, source.height));
 }
 
-/** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */
-export async function traceSvg(source: DecodedImage, engine: EngineName, params: object, image: RgbaImage, finish: Finish = {}): Promise<string> {
-  const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
-  const raw = await engineImpl.trace(image, params);
+/** Fit a traced SVG to the source's size, finish and optimise it: the SVG that would be returned. */
+function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: Finish): string {
   let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
   if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
   if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
@@ -53,17 +53,31 @@ export async function traceSvg(source: DecodedImage, engine: EngineName, params:
   return finish.regions ? fillRegions(optimized, finish.regions.image, { gradients: finish.regions.gradients, segments: finish.regions.segments }) : optimized;
 }
 
+/** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */
+export async function traceSvg(source: DecodedImage, engine: EngineName, params: object, image: RgbaImage, finish: Finish = {}): Promise<string> {
+  const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
+  return finishSvg(source, await engineImpl.trace(image, params), image, finish);
+}
+
 export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, defaults: Finish = {}): Evaluator {
   const measured = new Map<string, number>();
+  const spent = { optimize: 0, score: 0 };
   return {
     measured,
+    spent,
     async evaluate(engine, params, image, label, finish) {
-      const svg = await traceSvg(source, engine, params, image, { ...defaults, ...finish });
+      const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
+      const raw = await engineImpl.trace(image, params);
+      const optimizing = performance.now();
+      const svg = finishSvg(source, raw, image, { ...defaults, ...finish });
+      spent.optimize += performance.now() - optimizing;
       if (svg.length > maxSvgBytes) {
         throw new AppError('TOO_COMPLEX', `The traced SVG would be ${(svg.length / 1e6).toFixed(1)} MB, over the ${(maxSvgBytes / 1e6).toFixed(1)} MB limit.`);
       }
       assertSafeSvg(svg);
+      const scoring = performance.now();
       const ssim = scoreSvg(source, svg);
+      spent.score += performance.now() - scoring;
       measured.set(svg, ssim);
       return { engine, label, svg, ssim, bytes: Buffer.byteLength(svg) };
     },

@@ -68,6 +68,10 @@ function batchUpload(config: Config) {
         if (code === 'LIMIT_FILE_COUNT' || (code === 'LIMIT_UNEXPECTED_FILE' && (err as { field?: string }).field === 'images')) {
           return next(batchTooLarge(config, `A batch may hold at most ${config.BATCH_MAX_FILES} files; send the rest in another batch.`));
         }
+        if (code === 'LIMIT_UNEXPECTED_FILE') {
+          const field = String((err as { field?: string }).field ?? '').replace(/[^\w.-]/g, '').slice(0, 40);
+          return next(new AppError('INVALID_MULTIPART', `Send a batch's files in form fields named "images"; this form has a file in "${field}".`));
+        }
         return next(multerError(err, config.MAX_UPLOAD_BYTES));
       }
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
@@ -177,12 +181,40 @@ export function batchRouter(config: Config, converter: Converter, batches: Batch
     sendSvg(res, result, 'hit', result.durationMs);
   });
 
+  /**
+   * An archive holds every SVG or none: an unfinished batch answers 409, or with `?wait=1` is waited
+   * for as long as a synchronous conversion may take (the longest deadline plus the queue wait).
+   */
+  const finishedRows = async (batch: BatchRecord, req: Request) => {
+    const wait = req.query.wait;
+    if (wait !== undefined && !['0', '1', 'true', 'false'].includes(String(wait))) {
+      throw new AppError('INVALID_OPTIONS', `Expected one of 0|1|true|false for wait but received ${JSON.stringify(String(wait)).slice(0, 40)}.`);
+    }
+    const until = Date.now() + (wait === '1' || wait === 'true' ? Math.max(config.DEADLINE_TIER1_MS, config.DEADLINE_TIER2_MS, config.DEADLINE_TIER3_MS) + config.QUEUE_WAIT_MS : 0);
+    for (;;) {
+      const rows = await rowsOf(batch);
+      const pending = rows.filter(({ item, job }) => {
+        const status = itemRow(item, job).status;
+        return status === 'waiting' || status === 'active';
+      }).length;
+      if (pending === 0) return rows;
+      if (Date.now() >= until || req.socket.destroyed) {
+        throw new AppError(
+          'JOB_NOT_FINISHED',
+          `The batch is not finished: ${pending} of ${rows.length} items are still waiting or active; poll /api/batch/${batch.id} until done is true, or ask for the archive with ?wait=1.`,
+          { retryAfterSeconds: 1 },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+
   router.get('/api/batch/:id/archive', async (req, res) => {
     const batch = await load(req.params.id);
     const files: Record<string, Uint8Array> = {};
     const rows: ReportRow[] = [];
     const used = new Set<string>();
-    for (const { item, job } of await rowsOf(batch)) {
+    for (const { item, job } of await finishedRows(batch, req)) {
       const row = itemRow(item, job);
       if (row.status === 'converted') {
         const result = await converter.jobResult(item.jobId!);

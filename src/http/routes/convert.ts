@@ -91,10 +91,5 @@ export function convertRouter(config: Config, converter: Converter): Router {
     sendConversion(req, res, outcome, startedAt);
   });
 
-  router.all('/api/convert', (_req, res) => {
-    res.setHeader('Allow', 'POST');
-    throw new AppError('METHOD_NOT_ALLOWED', 'Use POST to send an image to /api/convert.');
-  });
-
   return router;
 }
