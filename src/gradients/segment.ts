@@ -194,7 +194,7 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
  * dark, so opacity spans the whole range of lightness (the image itself when nothing is partly
  * transparent).
  */
-function overContrast(image: RgbaImage, alphaThreshold: number): RgbaImage {
+export function overContrast(image: RgbaImage, alphaThreshold: number): RgbaImage {
   const { data } = image;
   let soft = false;
   let luma = 0;

@@ -6,7 +6,7 @@ import type { DecodedImage } from '../pipeline/decode.js';
 import type { Features } from '../pipeline/classify.js';
 import type { Finish } from '../pipeline/evaluate.js';
 import { scaleToLongerSide } from '../pipeline/resize.js';
-import { segmentImage } from '../gradients/segment.js';
+import { overContrast, segmentImage } from '../gradients/segment.js';
 import type { Tier } from './thresholds.js';
 
 export interface Candidate {
@@ -202,7 +202,13 @@ function globallyQuantised(image: RgbaImage, maxColors: number, alphaThreshold: 
   let byKey = quantisedCache.get(image);
   if (!byKey) quantisedCache.set(image, (byKey = new Map()));
   let out = byKey.get(key);
-  if (!out) byKey.set(key, (out = flatten(image, quantize(image, { maxColors, alphaThreshold }))));
+  if (!out) {
+    // Partly transparent pixels are clustered as seen over a contrasting background, so a soft
+    // edge or glow is not one cluster with the opaque body next to it (paints are refitted to
+    // true colour and opacity afterwards).
+    const seen = overContrast(image, alphaThreshold);
+    byKey.set(key, (out = flatten(seen, quantize(seen, { maxColors, alphaThreshold }))));
+  }
   return out;
 }
 
