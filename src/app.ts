@@ -15,7 +15,11 @@ import { healthRouter, type Lifecycle } from './http/routes/health.js';
 import type { Logger } from './observability/logger.js';
 import { httpDuration } from './observability/metrics.js';
 import type { Converter } from './queue/converter.js';
+import { resultsRouter } from './http/routes/results.js';
+import { openApiRouter } from './openapi/router.js';
+import { webRouter } from './web/router.js';
 import { MemoryBatchStore, type BatchStore } from './store/batch-store.js';
+import { MemoryResultStore, type ResultStore } from './store/result-store.js';
 
 export interface AppDeps {
   config: Config;
@@ -26,9 +30,11 @@ export interface AppDeps {
   rateLimitStore?: Store | undefined;
   /** Where batches live (Redis in production); memory when absent. */
   batches?: BatchStore | undefined;
+  /** Where results for re-export live (Redis in production); memory when absent. */
+  results?: ResultStore | undefined;
 }
 
-export function buildApp({ config, converter, logger, lifecycle = { shuttingDown: false }, rateLimitStore, batches = new MemoryBatchStore(config.JOB_TTL_SECONDS) }: AppDeps): express.Express {
+export function buildApp({ config, converter, logger, lifecycle = { shuttingDown: false }, rateLimitStore, batches = new MemoryBatchStore(config.JOB_TTL_SECONDS), results = new MemoryResultStore(config.RESULT_MAX_BYTES, config.RESULT_TTL_SECONDS) }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Behind nginx the client address is the one the proxy saw; trust exactly the configured hops.
@@ -69,6 +75,8 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   });
 
   app.use(healthRouter(converter, lifecycle));
+  app.use(webRouter());
+  app.use(openApiRouter());
   app.use(['/api/convert', '/api/batch'], (req, res, next) => {
     if (lifecycle.shuttingDown && req.method === 'POST') {
       return next(new AppError('SHUTTING_DOWN', 'The service is shutting down and takes no new work; retry on another instance.', { retryAfterSeconds: 5 }));
@@ -78,9 +86,10 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   app.use('/api', apiKeyMiddleware(parseApiKeys(config.API_KEYS)));
   const limiter = rateLimitMiddleware(config.RATE_LIMIT_PER_MINUTE, rateLimitStore, config.RATE_LIMIT_WINDOW_SECONDS);
   app.post(['/api/convert', '/api/batch'], limiter);
-  app.use(convertRouter(config, converter));
-  app.use(jobsRouter(converter));
-  app.use(batchRouter(config, converter, batches));
+  app.use(convertRouter(config, converter, results));
+  app.use(jobsRouter(converter, results));
+  app.use(batchRouter(config, converter, batches, results));
+  app.use(resultsRouter(results, config.RESULT_TTL_SECONDS));
 
   app.use(methodNotAllowed(app));
   app.use((req) => {
@@ -90,7 +99,9 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const error = toAppError(err);
     // Only a real fault earns a stack trace; 503s are the service protecting itself (busy, stopping, Redis away).
-    if (error.status === 500) logger.error({ err: error.cause ?? err, path: req.path, code: error.code }, 'request failed');
+    // A client that hung up is not a fault of the service: no stack, info level.
+    if (error.code === 'CLIENT_CLOSED') logger.info({ path: req.path, code: error.code }, 'client closed the request');
+    else if (error.status === 500) logger.error({ err: error.cause ?? err, path: req.path, code: error.code }, 'request failed');
     else if (error.status > 500) logger.warn({ path: req.path, code: error.code }, 'request deferred');
     else logger.debug({ path: req.path, code: error.code }, 'request refused');
     sendProblem(res, error);

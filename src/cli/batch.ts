@@ -14,6 +14,9 @@ import { toAppError } from '../errors/app-error.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import { canonicalOptions, type ConvertOptions } from '../pipeline/options.js';
 import { TracePool } from '../queue/thread-pool.js';
+import { closeExportPool } from '../export/export-pool.js';
+import { FORMATS } from '../export/formats.js';
+import { SVG_ONLY, writeExports, type CliExports } from './export-files.js';
 import { walkInput } from './walk.js';
 
 export interface BatchCliOptions {
@@ -29,6 +32,8 @@ export interface BatchCliOptions {
   include?: RegExp | undefined;
   exclude?: RegExp | undefined;
   apiKey?: string | undefined;
+  /** The files written per image (default: the SVG as converted). */
+  exports?: CliExports | undefined;
 }
 
 export interface BatchOutcome {
@@ -78,7 +83,9 @@ export async function batchCommand(config: Config, opts: BatchCliOptions): Promi
   const one = async (index: number) => {
     const file = files[index]!;
     const rel = path.relative(walk.root, file).split(path.sep).join('/');
-    const target = path.join(opts.out, rel.replace(/\.[^./]+$/, '.svg'));
+    const exports = opts.exports ?? SVG_ONLY;
+    const base = path.join(opts.out, rel.replace(/\.[^./]+$/, ''));
+    const target = `${base}.${FORMATS[exports.formats[0]!].extension}`;
     let row: ReportRow;
     try {
       const bytes = await readFile(file);
@@ -88,8 +95,7 @@ export async function batchCommand(config: Config, opts: BatchCliOptions): Promi
         row = { ...earlier, file: rel, status: 'skipped', reason: ALREADY_DONE };
       } else {
         const result = await convert(bytes);
-        await mkdir(path.dirname(target), { recursive: true });
-        await writeFile(target, result.svg);
+        await writeExports(result, base, exports);
         row = { file: rel, status: 'converted', tier: result.tier, engine: result.engine, ssim: result.ssim, ms: result.durationMs, bytes: result.bytes };
         await manifest.record({ ...row, sha256, options: optionsKey });
         if ('cache' in result && result.cache) row.cache = result.cache;
@@ -117,6 +123,7 @@ export async function batchCommand(config: Config, opts: BatchCliOptions): Promi
   } finally {
     if (interactive) bar.stop();
     await pool?.close();
+    await closeExportPool();
   }
 
   // Files the walk left out are listed too, never silently dropped.

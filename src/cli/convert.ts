@@ -3,7 +3,7 @@
  * pool. `-` as the input reads one image from standard input; `-o -` writes the one SVG to standard
  * output (and every other line to standard error, so the output is the SVG alone).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import cliProgress from 'cli-progress';
@@ -12,6 +12,8 @@ import { toAppError } from '../errors/app-error.js';
 import type { ConvertOptions } from '../pipeline/options.js';
 import { TracePool } from '../queue/thread-pool.js';
 import { walkInput, type Walk } from './walk.js';
+import { closeExportPool, exportResult } from '../export/export-pool.js';
+import { SVG_ONLY, writeExports, type CliExports } from './export-files.js';
 
 export const STDIO = '-';
 
@@ -24,7 +26,7 @@ export interface ConvertCliResult {
 /** Standard input as one image: the name it has in lines, and where its SVG goes in a folder. */
 const STDIN_NAME = 'stdin';
 
-export async function convertCommand(config: Config, input: string, outDir: string, options: ConvertOptions): Promise<ConvertCliResult> {
+export async function convertCommand(config: Config, input: string, outDir: string, options: ConvertOptions, exports: CliExports = SVG_ONLY): Promise<ConvertCliResult> {
   const walk: Walk = input === STDIO ? { root: '.', images: [STDIN_NAME], skipped: [] } : await walkInput(input);
   const toStdout = outDir === STDIO;
   // With the SVG on standard output, every report line goes to standard error.
@@ -50,11 +52,10 @@ export async function convertCommand(config: Config, input: string, outDir: stri
         const bytes = input === STDIO ? await buffer(process.stdin) : await readFile(file);
         const result = await pool.convert(bytes, options);
         if (toStdout) {
-          process.stdout.write(result.svg);
+          // Standard output holds one file: the first format asked.
+          process.stdout.write(exports.asked ? (await exportResult(result, { ...exports.options, format: exports.formats[0]! })).body : result.svg);
         } else {
-          const target = path.join(outDir, rel.replace(/\.[^.]+$/, '') + '.svg');
-          await mkdir(path.dirname(target), { recursive: true });
-          await writeFile(target, result.svg);
+          await writeExports(result, path.join(outDir, rel.replace(/\.[^.]+$/, '')), exports);
         }
         converted++;
         const line = `${rel}: tier ${result.tier}, ${result.engine}, SSIM ${result.ssim.toFixed(4)}, ${result.durationMs} ms, ${(result.bytes / 1024).toFixed(1)} KB`;
@@ -75,9 +76,10 @@ export async function convertCommand(config: Config, input: string, outDir: stri
   } finally {
     if (showBar) bar.stop();
     await pool.close();
+    await closeExportPool();
   }
   for (const line of deferred) console.error(line);
   const skipped = walk.skipped.length;
-  say(`${converted} converted, ${skipped} skipped, ${failed} failed${toStdout ? '' : `, SVGs in ${outDir}`}`);
+  say(`${converted} converted, ${skipped} skipped, ${failed} failed${toStdout ? '' : `, ${exports.formats.join(', ').toUpperCase()} in ${outDir}`}`);
   return { converted, skipped, failed };
 }

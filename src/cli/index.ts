@@ -7,6 +7,7 @@ import { loadConfigOrExit } from '../config/load-or-exit.js';
 import { AppError } from '../errors/app-error.js';
 import { parseOptions, type ConvertOptions } from '../pipeline/options.js';
 import { addOptionFlags, optionValues } from './option-flags.js';
+import { exportsFrom, withExportOptions, type CliExports } from './export-files.js';
 
 // dist/cli/index.js and src/cli/index.ts both sit two folders below package.json.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -70,18 +71,28 @@ async function inputKind(input: string): Promise<'file' | 'folder'> {
   return info.isDirectory() ? 'folder' : 'file';
 }
 
-withConvertOptions(
+/** The export flags (format, size, grouping), parsed exactly as the API parses them. */
+function exportOptions(opts: Record<string, unknown>): CliExports {
+  try {
+    return exportsFrom(opts);
+  } catch (err) {
+    return usageError(err instanceof AppError ? err.detail : String(err));
+  }
+}
+
+withExportOptions(withConvertOptions(
   program
     .command('convert')
     .description('convert an image or a folder of images in this process')
     .argument('<input>', 'an image file, a folder (searched recursively), or - for standard input')
     .requiredOption('-o, --out <dir>', 'folder for the SVGs (the input folder structure is mirrored), or - for standard output'),
-).action(async (input: string, opts: Record<string, string | undefined>) => {
+)).action(async (input: string, opts: Record<string, string | undefined>) => {
   const { options } = convertOptions(opts);
+  const exports = exportOptions(opts);
   const kind = input === '-' ? 'file' : await inputKind(input);
   if (opts.out === '-' && kind === 'folder') usageError('-o - writes one SVG to standard output; give one image, not a folder.');
   const { convertCommand } = await import('./convert.js');
-  const { failed } = await convertCommand(loadConfigOrExit(), input, opts.out!, options);
+  const { failed } = await convertCommand(loadConfigOrExit(), input, opts.out!, options, exports);
   process.exitCode = failed > 0 ? 1 : 0;
 });
 
@@ -98,7 +109,7 @@ const regex = (value: string) => {
   }
 };
 
-withConvertOptions(
+withExportOptions(withConvertOptions(
   program
     .command('batch')
     .description('convert a whole folder through a running service (--url) or in this process (--local), resumably, with a report')
@@ -111,9 +122,10 @@ withConvertOptions(
     .option('--include <regex>', 'only files whose relative path matches', regex)
     .option('--exclude <regex>', 'skip files whose relative path matches', regex)
     .option('--api-key <key>', 'API key for the service (or SVG_AI_API_KEY)'),
-).action(async (folder: string, opts: Record<string, unknown>) => {
+)).action(async (folder: string, opts: Record<string, unknown>) => {
   if (!opts.url === !opts.local) program.error('error: give exactly one of --url <service> or --local', { exitCode: 2 });
   const { options, query } = convertOptions(opts);
+  const exports = exportOptions(opts);
   await inputKind(folder);
   const { batchCommand } = await import('./batch.js');
   const { summary } = await batchCommand(loadConfigOrExit(), {
@@ -128,6 +140,7 @@ withConvertOptions(
     include: opts.include as RegExp | undefined,
     exclude: opts.exclude as RegExp | undefined,
     apiKey: (opts.apiKey as string | undefined) ?? process.env.SVG_AI_API_KEY,
+    exports,
   });
   process.exitCode = summary.failed > 0 ? 1 : 0;
 });

@@ -2,14 +2,15 @@
 import type { EngineName, RgbaImage } from '../engines/engine.js';
 import { engines } from '../engines/index.js';
 import { AppError } from '../errors/app-error.js';
-import { renderSvg } from '../quality/rasterize.js';
-import { measureSsim } from '../quality/ssim.js';
+import { releaseNativeMemory } from '../quality/native-memory.js';
+import { measureSvgSsim } from '../quality/ssim.js';
 import { assertSafeSvg } from '../quality/svg-allowlist.js';
 import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
 import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
 import type { Rgb } from '../color/quantize.js';
 import { fillRegions } from '../gradients/fill.js';
+import { toOutlines } from './stroke-style.js';
 
 /** How a traced SVG is finished before it is scored. */
 export interface Finish {
@@ -24,6 +25,8 @@ export interface Finish {
    * same size): flat with opacity, or gradients where they pay (see gradients/fill.ts).
    */
   regions?: { image: RgbaImage; gradients: boolean; segments?: { labels: Int32Array; regions: number } };
+  /** draw_style=stroke: every outline stroked this many *source* pixels wide, nothing filled (no gap filler then). */
+  outline?: number;
 }
 
 /**
@@ -40,17 +43,24 @@ export interface Evaluator {
   readonly spent: { optimize: number; score: number };
 }
 
-export function scoreSvg(source: DecodedImage, svg: string): number {
-  return measureSsim(source, renderSvg(svg, source.width, source.height));
+export async function scoreSvg(source: DecodedImage, svg: string): Promise<number> {
+  const ssim = await measureSvgSsim(source, svg);
+  // The renders are garbage now, outside the JS heap.
+  await releaseNativeMemory(source.width * source.height);
+  return ssim;
 }
 
 /** Fit a traced SVG to the source's size, finish and optimise it: the SVG that would be returned. */
 function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: Finish): string {
   let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
   if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
-  if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
+  if (finish.outline && finish.outline > 0) svg = toOutlines(svg, (finish.outline * image.width) / source.width);
+  else if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
   const optimized = optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
-  return finish.regions ? fillRegions(optimized, finish.regions.image, { gradients: finish.regions.gradients, segments: finish.regions.segments }) : optimized;
+  // Outlines have no fill to refit.
+  return finish.regions && !finish.outline
+    ? fillRegions(optimized, finish.regions.image, { gradients: finish.regions.gradients, segments: finish.regions.segments })
+    : optimized;
 }
 
 /** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */
@@ -76,7 +86,7 @@ export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, default
       }
       assertSafeSvg(svg);
       const scoring = performance.now();
-      const ssim = scoreSvg(source, svg);
+      const ssim = await scoreSvg(source, svg);
       spent.score += performance.now() - scoring;
       measured.set(svg, ssim);
       return { engine, label, svg, ssim, bytes: Buffer.byteLength(svg) };

@@ -15,6 +15,9 @@ import { parseOptions } from '../../pipeline/options.js';
 import { admit } from '../../pipeline/stages.js';
 import type { Converter } from '../../queue/converter.js';
 import type { BatchItem, BatchRecord, BatchStore } from '../../store/batch-store.js';
+import { resultIdOf, type ResultStore } from '../../store/result-store.js';
+import { setResultHeaders } from '../export-response.js';
+import { storedResultId } from './jobs.js';
 import { MAX_FIELDS, MULTIPART_OVERHEAD, multerError } from '../middleware/upload.js';
 import { sendProblem } from '../problem.js';
 import { mergeOptionSources, sendSvg } from './convert.js';
@@ -90,7 +93,7 @@ function itemRow(item: BatchItem, job: Awaited<ReturnType<Converter['job']>>): R
   return { file: item.name, status: 'converted', tier: r.tier, engine: r.engine, ssim: r.ssim, ms: r.durationMs, bytes: r.bytes };
 }
 
-export function batchRouter(config: Config, converter: Converter, batches: BatchStore): Router {
+export function batchRouter(config: Config, converter: Converter, batches: BatchStore, results: ResultStore): Router {
   const router = Router();
   const limits = limitsFromConfig(config);
 
@@ -158,12 +161,18 @@ export function batchRouter(config: Config, converter: Converter, batches: Batch
 
   router.get('/api/batch/:id', async (req, res) => {
     const batch = await load(req.params.id);
-    const rows = (await rowsOf(batch)).map(({ item, job }) => ({
-      index: item.index,
-      ...itemRow(item, job),
-      ...(job?.state === 'completed' ? { svgUrl: `/api/batch/${batch.id}/items/${item.index}/svg` } : {}),
-      ...(job?.state === 'failed' || item.error ? { detail: (item.error ?? job?.error)?.detail } : {}),
-    }));
+    const rows = await Promise.all(
+      (await rowsOf(batch)).map(async ({ item, job }) => {
+        const resultId = job?.state === 'completed' ? await storedResultId(converter, results, job.id) : undefined;
+        return {
+          index: item.index,
+          ...itemRow(item, job),
+          ...(job?.state === 'completed' ? { svgUrl: `/api/batch/${batch.id}/items/${item.index}/svg` } : {}),
+          ...(resultId ? { resultId, resultUrl: `/api/results/${resultId}` } : {}),
+          ...(job?.state === 'failed' || item.error ? { detail: (item.error ?? job?.error)?.detail } : {}),
+        };
+      }),
+    );
     const summary = summarize(rows);
     res.json({ id: batch.id, createdAt: batch.createdAt, expiresAt: batch.expiresAt, done: summary.pending === 0, ...summary, items: rows });
   });
@@ -178,6 +187,9 @@ export function batchRouter(config: Config, converter: Converter, batches: Batch
     if (job?.state !== 'completed') throw new AppError('JOB_NOT_FINISHED', `Item ${item.index} is ${job?.state ?? 'gone'}; poll the batch until it is done.`, { retryAfterSeconds: 1 });
     const result = await converter.jobResult(item.jobId!);
     if (!result) throw new AppError('JOB_NOT_FOUND', 'The result has expired; send the image again.');
+    const resultId = resultIdOf(item.jobId!);
+    await results.save(resultId, result);
+    setResultHeaders(res, resultId);
     sendSvg(res, result, 'hit', result.durationMs);
   });
 
