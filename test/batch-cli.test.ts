@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +125,22 @@ function suite(mode: 'embedded' | 'redis') {
     expect(report.items.filter((r) => r.status === 'converted').every((r) => r.cache === 'hit')).toBe(true);
   });
 
+  it('--include converts only the files it matches and --exclude then leaves out those it matches; neither is written', async () => {
+    // makeFolder(3): deeper/logo-0.png, nested/logo-1.png, logo-2.png.
+    const input = await makeFolder(`${mode}-filters`, 3);
+    const out = path.join(tmp, `${mode}-filters-out`);
+    const { code, stdout } = await runCli([input, '--url', url, '-o', out, '--include', '^(nested|deeper)/', '--exclude', 'deeper']).done;
+    expect(code, stdout).toBe(0);
+    expect(stdout).toMatch(/logo-2\.png: skipped, not matched by --include/);
+    expect(stdout).toMatch(/deeper\/logo-0\.png: skipped, matched by --exclude/);
+    const report = await readReport(out);
+    expect(report.summary).toMatchObject({ total: 3, converted: 1, skipped: 2, failed: 0 });
+    expect(report.items.filter((r) => r.status === 'converted').map((r) => r.file)).toEqual(['nested/logo-1.png']);
+    expect(existsSync(path.join(out, 'nested', 'logo-1.svg'))).toBe(true);
+    expect(existsSync(path.join(out, 'logo-2.svg'))).toBe(false);
+    expect(existsSync(path.join(out, 'deeper', 'logo-0.svg'))).toBe(false);
+  });
+
   it('resumes an interrupted run without converting anything twice', async () => {
     const input = await makeFolder(`${mode}-resume`, 8);
     const out = path.join(tmp, `${mode}-resume-out`);
@@ -167,3 +184,30 @@ describe('svg-ai batch against the embedded service', () => {
 });
 
 describe('svg-ai batch against the production service (Redis + a worker process)', () => suite('redis'));
+
+describe('svg-ai batch --retries', () => {
+  it('tries a service that drops every connection 1 + --retries times per image, backing off 0.5 s then 1 s, then reports UNREACHABLE', async () => {
+    // A listener that accepts and resets every connection: a service that is up but crashing.
+    const arrivals: number[] = [];
+    const server = net.createServer((socket) => {
+      arrivals.push(performance.now());
+      socket.resetAndDestroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const input = await makeFolder('retries', 1);
+      const out = path.join(tmp, 'retries-out');
+      const { port } = server.address() as net.AddressInfo;
+      const { code, stdout } = await runCli([input, '--url', `http://127.0.0.1:${port}`, '-o', out, '--retries', '2', '--concurrency', '1']).done;
+      expect(code, stdout).toBe(1);
+      expect(arrivals).toHaveLength(3);
+      // Backoff: the waits are at least 500 ms and then 1000 ms (lower bounds only: load only adds).
+      expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(490);
+      expect(arrivals[2]! - arrivals[1]!).toBeGreaterThanOrEqual(990);
+      const report = await readReport(out);
+      expect(report.items[0]).toMatchObject({ status: 'failed', error: 'UNREACHABLE' });
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+});
