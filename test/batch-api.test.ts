@@ -152,3 +152,34 @@ function suite(mode: 'embedded' | 'redis') {
 
 describe('batches, embedded mode', () => suite('embedded'));
 describe('batches, production mode (Redis + a worker process)', () => suite('redis'));
+
+describe('a batch that does not fit the queue', () => {
+  for (const mode of ['embedded', 'redis'] as const) {
+    it(`gets 429 QUEUE_FULL with Retry-After before anything is queued (${mode})`, async () => {
+      // No worker in production mode: jobs would wait, so what is queued stays countable.
+      const prefix = uniquePrefix(`batchfull-${mode}`);
+      const redisEnv: Partial<Config> = mode === 'redis' ? { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix } : {};
+      const api = await startServer(
+        loadConfig({}, { ...redisEnv, PORT: 0, HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: 0, QUEUE_MAX_PENDING: 2 }),
+        createLogger('silent'),
+      );
+      try {
+        const three = request(`http://127.0.0.1:${api.port}`).post('/api/batch');
+        for (let i = 0; i < 3; i++) three.attach('images', await smallLogo(40 + i * 4, '#7a1f2b'), `full-${i}.png`);
+        const refused = await three;
+        expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+        expect(refused.body.code).toBe('QUEUE_FULL');
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+        const counts = await api.converter.counts();
+        expect(counts.waiting + counts.active).toBe(0);
+        // Two fit: the same queue takes them.
+        const two = request(`http://127.0.0.1:${api.port}`).post('/api/batch');
+        for (let i = 0; i < 2; i++) two.attach('images', await smallLogo(60 + i * 4, '#7a1f2b'), `fits-${i}.png`);
+        expect((await two).status).toBe(202);
+      } finally {
+        await api.shutdown();
+        if (mode === 'redis') await dropPrefix(SHARED_REDIS_URL, prefix);
+      }
+    }, 60_000);
+  }
+});
