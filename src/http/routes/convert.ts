@@ -87,6 +87,8 @@ export function convertRouter(config: Config, converter: Converter): Router {
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
+    // A client that hung up while the body was read or checked is gone already: 'close' will not come again.
+    if (res.closed || req.socket.destroyed) gone.abort();
     const outcome = await converter.convert(upload.bytes, options, gone.signal);
     sendConversion(req, res, outcome, startedAt);
   });
