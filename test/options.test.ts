@@ -9,7 +9,7 @@ import { tierDeadlines } from '../src/config/config.js';
 import { AppError } from '../src/errors/app-error.js';
 import { convertImage } from '../src/pipeline/convert.js';
 import { limitsFromConfig } from '../src/pipeline/limits.js';
-import { canonicalOptions, parseOptions } from '../src/pipeline/options.js';
+import { canonicalOptions, OPTION_SPECS, parseExportOptions, parseOptions } from '../src/pipeline/options.js';
 import { ensureFixtures, type FixtureIndex } from './fixtures/index.js';
 import { testConfig } from './helpers/service.js';
 
@@ -64,6 +64,33 @@ describe('validation', () => {
       expect(canonicalOptions(parseOptions(raw))).not.toBe(base);
     }
     expect(canonicalOptions(parseOptions({ palette: '#f00,#0f0->transparent' }))).not.toBe(canonicalOptions(parseOptions({ palette: '#f00,#0f0' })));
+  });
+});
+
+describe('the option table', () => {
+  it('every trace option is part of the cache key, no export option is', () => {
+    const base = canonicalOptions(parseOptions({}));
+    const sample: Record<string, string> = { tier: '2', engine: 'vtracer', quality: '0.9', time_budget_ms: '900', max_colors: '8', palette: '#f00', min_area: '5', stacking: 'cutout', gap_filler: 'true', precision: '2', gradients: 'off', shapes: 'off', draw_style: 'stroke', stroke_width: '2.5', stroke_color: '#00f', format: 'pdf', width: '10', height: '20', unit: 'mm', dpi: '300', group_by: 'color' };
+    for (const spec of OPTION_SPECS) {
+      expect(sample[spec.name], `a sample value for ${spec.name}`).toBeDefined();
+      const key = canonicalOptions(parseOptions({ [spec.name]: sample[spec.name]! }));
+      if (spec.scope === 'trace') expect(key, spec.name).not.toBe(base);
+      else expect(key, spec.name).toBe(base);
+    }
+  });
+
+  it('parses export options with their defaults, and refuses trace options where only export ones may be', () => {
+    expect(parseExportOptions({})).toEqual({ unit: 'px', dpi: 96, groupBy: 'none' });
+    expect(parseExportOptions({ format: 'dxf', width: '25.4', unit: 'mm', dpi: '300', group_by: 'color', tier: '1' })).toEqual({ format: 'dxf', width: 25.4, unit: 'mm', dpi: 300, groupBy: 'color' });
+    expect(() => parseExportOptions({ tier: '1' }, { only: true })).toThrow(/as option name but received "tier"/);
+    expect(() => parseExportOptions({ unit: 'furlong' })).toThrow(/^Expected one of px\|pt\|in\|cm\|mm for unit but received "furlong".$/);
+  });
+
+  it('parses auto-or-value options', () => {
+    expect(parseOptions({ stroke_width: 'auto', stroke_color: 'auto' })).toMatchObject({ strokeWidth: 'auto', strokeColor: 'auto' });
+    expect(parseOptions({ stroke_width: '3', stroke_color: '#0f0' })).toMatchObject({ strokeWidth: 3, strokeColor: { r: 0, g: 255, b: 0 } });
+    expect(() => parseOptions({ stroke_width: '0' })).toThrow(/^Expected auto or a number between 0.1 and 100 for stroke_width but received "0".$/);
+    expect(() => parseOptions({ stroke_color: 'blue' })).toThrow(/for stroke_color but received "blue"/);
   });
 });
 

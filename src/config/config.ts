@@ -44,6 +44,10 @@ const schema = z.object({
   CACHE_MAX_BYTES: int(256 * 1024 * 1024, 0, 64 * 1024 * 1024 * 1024),
   CACHE_TTL_SECONDS: int(3600, 1, 30 * 24 * 3600),
 
+  // Stored results for GET /api/results/{id} (re-export without tracing).
+  RESULT_TTL_SECONDS: int(3600, 1, 30 * 24 * 3600),
+  RESULT_MAX_BYTES: int(256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
+
   // Production mode (REDIS_URL set).
   WORKER_CONCURRENCY: int(Math.max(1, os.availableParallelism()), 1, 256),
   WORKER_METRICS_PORT: int(9464, 0, 65535),

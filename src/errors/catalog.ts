@@ -11,7 +11,9 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, title: 'API key not accepted', retryable: false },
   NOT_FOUND: { status: 404, title: 'Not found', retryable: false },
   JOB_NOT_FOUND: { status: 404, title: 'Job not found', retryable: false },
+  RESULT_NOT_FOUND: { status: 404, title: 'Result not found', retryable: false },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', retryable: false },
+  NOT_ACCEPTABLE: { status: 406, title: 'No acceptable format', retryable: false },
   JOB_NOT_FINISHED: { status: 409, title: 'Job not finished', retryable: true },
   UPLOAD_TOO_LARGE: { status: 413, title: 'Upload too large', retryable: false },
   BATCH_TOO_LARGE: { status: 413, title: 'Batch too large', retryable: false },
@@ -23,6 +25,7 @@ export const ERRORS = {
   TOO_MANY_FRAMES: { status: 422, title: 'Too many frames', retryable: false },
   TOO_COMPLEX: { status: 422, title: 'Image too complex to trace', retryable: false },
   TRACE_TIMEOUT: { status: 422, title: 'Conversion exceeded its time limit', retryable: false },
+  NOT_LINE_ART: { status: 422, title: 'Image is not line art', retryable: false },
   RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
   QUEUE_FULL: { status: 429, title: 'Conversion queue full', retryable: true },
   // The client hung up before the answer: nobody reads this answer; logged at info, counted apart.

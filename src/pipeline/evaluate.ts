@@ -9,6 +9,7 @@ import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
 import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
 import type { Rgb } from '../color/quantize.js';
+import { toOutlines } from './stroke-style.js';
 
 /** How a traced SVG is finished before it is scored. */
 export interface Finish {
@@ -18,6 +19,8 @@ export interface Finish {
   gapFiller?: number;
   /** Every fill and stroke colour is replaced by its nearest (Oklab) colour in this list. */
   colours?: Rgb[];
+  /** draw_style=stroke: every outline stroked this many *source* pixels wide, nothing filled (no gap filler then). */
+  outline?: number;
 }
 
 /**
@@ -30,6 +33,8 @@ export interface Evaluator {
   evaluate(engine: EngineName, params: object, image: RgbaImage, label: string, finish?: Finish): Promise<Candidate>;
   /** SSIMs measured so far, by exact SVG text: the score stage re-uses a measurement only for identical bytes. */
   readonly measured: Map<string, number>;
+  /** Milliseconds spent so far finishing and optimising candidates, and rendering and scoring them. */
+  readonly spent: { optimize: number; score: number };
 }
 
 export async function scoreSvg(source: DecodedImage, svg: string): Promise<number> {
@@ -39,27 +44,40 @@ export async function scoreSvg(source: DecodedImage, svg: string): Promise<numbe
   return ssim;
 }
 
+/** Fit a traced SVG to the source's size, finish and optimise it: the SVG that would be returned. */
+function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: Finish): string {
+  let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
+  if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
+  if (finish.outline && finish.outline > 0) svg = toOutlines(svg, (finish.outline * image.width) / source.width);
+  else if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
+  return optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
+}
+
 /** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */
 export async function traceSvg(source: DecodedImage, engine: EngineName, params: object, image: RgbaImage, finish: Finish = {}): Promise<string> {
   const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
-  const raw = await engineImpl.trace(image, params);
-  let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
-  if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
-  if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
-  return optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
+  return finishSvg(source, await engineImpl.trace(image, params), image, finish);
 }
 
 export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, defaults: Finish = {}): Evaluator {
   const measured = new Map<string, number>();
+  const spent = { optimize: 0, score: 0 };
   return {
     measured,
+    spent,
     async evaluate(engine, params, image, label, finish) {
-      const svg = await traceSvg(source, engine, params, image, { ...defaults, ...finish });
+      const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
+      const raw = await engineImpl.trace(image, params);
+      const optimizing = performance.now();
+      const svg = finishSvg(source, raw, image, { ...defaults, ...finish });
+      spent.optimize += performance.now() - optimizing;
       if (svg.length > maxSvgBytes) {
         throw new AppError('TOO_COMPLEX', `The traced SVG would be ${(svg.length / 1e6).toFixed(1)} MB, over the ${(maxSvgBytes / 1e6).toFixed(1)} MB limit.`);
       }
       assertSafeSvg(svg);
+      const scoring = performance.now();
       const ssim = await scoreSvg(source, svg);
+      spent.score += performance.now() - scoring;
       measured.set(svg, ssim);
       return { engine, label, svg, ssim, bytes: Buffer.byteLength(svg) };
     },

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { bigBody, ensureFixtures, paddedPng, type FixtureIndex } from '../fixtures/index.js';
+import { requirePrograms } from '../helpers/programs.js';
 import { startApiProcess, stopProcess, waitFor, type ApiProcess } from '../helpers/redis.js';
 import { metricValue, rawRequest, repoFile, startNginx, type RunningNginx } from './support.js';
 
@@ -20,6 +21,7 @@ const PROXY_UPLOAD_LIMIT = megabytes(convertBlock);
 const CONVERT_BURST = Number(/limit_req zone=convert burst=(\d+)/.exec(convertBlock)?.[1]);
 const PER_CLIENT_CONNECTIONS = Number(/limit_conn perclient (\d+);/.exec(conf)?.[1]);
 const APP = loadConfig({});
+const needs = requirePrograms({ nginx: 'nginx' });
 
 const metrics = async (api: ApiProcess) => (await fetch(`${api.base}/metrics`)).text();
 /** Requests one API instance has answered on a route (with a given status), from its own metrics. */
@@ -52,7 +54,7 @@ afterAll(async () => {
   await Promise.all([a, b, limited].filter(Boolean).map((p) => stopProcess(p)));
 });
 
-describe('nginx in front of two API instances', () => {
+describe.skipIf(needs.missing)('nginx in front of two API instances', () => {
   it('passes /health and /ready through and spreads requests over both instances', async () => {
     const before = await Promise.all([answered(a, '/health'), answered(b, '/health')]);
     for (let i = 0; i < 6; i++) {
@@ -113,13 +115,21 @@ describe('nginx in front of two API instances', () => {
       const direct = await rawRequest(a.port, { path });
       expect(direct.body.toString(), `app ${path}`).toContain('svgai_http_request_duration_seconds');
     }
-    const spellings = ['/metrics', '/Metrics', '/METRICS', '/metrics/', '//metrics', '/metrics?x=1', '/./metrics', '/api/../metrics', '/api/%2e%2e/metrics', '/health/../metrics', '/metrics%2F', '/'];
+    const spellings = ['/metrics', '/Metrics', '/METRICS', '/metrics/', '//metrics', '/metrics?x=1', '/./metrics', '/api/../metrics', '/api/%2e%2e/metrics', '/health/../metrics', '/metrics%2F', '/studio', '/assets/', '/docs/x', '/assets/../metrics'];
     for (const path of spellings) {
       const res = await rawRequest(front.port, { path });
       expect(res.status, path).toBe(404);
       expect(res.headers['content-type'], path).toBe('application/problem+json');
       expect(res.body.toString(), path).not.toContain('svgai_');
       expect(JSON.parse(res.body.toString()).code, path).toBe('NOT_FOUND');
+    }
+  });
+
+  it('passes the studio page, its assets, /openapi.json and /docs through', async () => {
+    for (const [path, type] of [['/', 'text/html'], ['/assets/studio.js', 'javascript'], ['/assets/studio.css', 'text/css'], ['/openapi.json', 'application/json'], ['/docs', 'text/html']] as const) {
+      const res = await rawRequest(front.port, { path });
+      expect(res.status, path).toBe(200);
+      expect(res.headers['content-type'], path).toContain(type);
     }
   });
 
@@ -202,7 +212,7 @@ describe('nginx in front of two API instances', () => {
   });
 });
 
-describe('nginx per-client limits and timeouts', () => {
+describe.skipIf(needs.missing)('nginx per-client limits and timeouts', () => {
   it(`refuses requests beyond ${PER_CLIENT_CONNECTIONS} at once from one client with 429`, async () => {
     const nginx = await startNginx([a.port]);
     extra.push(nginx);

@@ -9,7 +9,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { TIER_TARGETS } from '../../src/tiers/thresholds.js';
+import { requirePrograms } from '../helpers/programs.js';
 import { alertRules, program, repoFile, ROOT } from './support.js';
+
+const needs = requirePrograms({ promtool: 'prometheus' });
 
 const promtool = (...args: string[]) => {
   const run = spawnSync(program('promtool', 'prometheus'), args, { cwd: ROOT, encoding: 'utf8' });
@@ -27,7 +30,7 @@ interface UnitTests {
   tests: { name: string; alert_rule_test?: { alertname: string; eval_time: string; exp_alerts: unknown[] }[] }[];
 }
 
-describe('promtool', () => {
+describe.skipIf(needs.missing)('promtool', () => {
   it('accepts monitoring/prometheus.yml and finds the rule files it names', () => {
     const { status, output } = promtool('check', 'config', 'monitoring/prometheus.yml');
     expect(output).toContain('SUCCESS');

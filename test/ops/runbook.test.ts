@@ -9,8 +9,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requirePrograms } from '../helpers/programs.js';
 import { privateRedis, type RedisServer } from '../helpers/redis.js';
-import { exampleEnv, loadCompose, program, repoFile, tempDir } from './support.js';
+import { exampleEnv, loadCompose, repoFile, tempDir } from './support.js';
 
 const runbook = repoFile('docs/operations.md');
 
@@ -40,12 +41,13 @@ function localStep(line: string, redis: RedisServer, backupDir: () => string): S
   return { shell };
 }
 
-describe('Redis backup and restore, as the runbook says', () => {
+const needs = requirePrograms({ 'redis-server': 'redis-server', 'redis-cli': 'redis-tools' });
+
+describe.skipIf(needs.missing)('Redis backup and restore, as the runbook says', () => {
   let redis: RedisServer;
   let work: { dir: string; cleanup(): void };
 
   beforeAll(async () => {
-    program('redis-server', 'redis-server');
     work = tempDir('runbook');
     // The compose Redis's persistence: AOF on, no RDB snapshots.
     const composeArgs = loadCompose(exampleEnv()).services.redis!.command!;

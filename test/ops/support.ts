@@ -5,12 +5,13 @@
  * paths, and every change must match the original exactly once, so a reshaped config fails loudly
  * here instead of being tested in some other shape.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import { findProgram } from '../helpers/programs.js';
 import { freePort, waitFor } from '../helpers/redis.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -18,7 +19,7 @@ export const repoFile = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf
 
 /** The absolute path of a program, or an error that says which Debian package provides it. */
 export function program(name: string, debianPackage: string): string {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+  const found = findProgram(name);
   if (!found) throw new Error(`${name} is not installed: apt-get install ${debianPackage} (.ci/run does it)`);
   return found;
 }
