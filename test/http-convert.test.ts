@@ -144,6 +144,7 @@ describe('every known path asked with a method it does not take', () => {
     ['post', '/health', 'GET, HEAD'],
     ['delete', '/ready', 'GET, HEAD'],
     ['post', '/metrics', 'GET, HEAD'],
+    ['delete', '/api/results/x', 'GET, HEAD'],
   ] as const)('%s %s answers 405 with Allow: %s', async (method, path, allow) => {
     const res = await request(app)[method](path);
     expectProblem(res, 405, 'METHOD_NOT_ALLOWED');

@@ -5,7 +5,7 @@
  * Each comes back as pixels at an exact size, for SSIM against the source.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as dxfParser from 'dxf-parser';
 import sharp from 'sharp';
 import type { RenderedSvg } from '../../src/quality/rasterize.js';
+import { requirePrograms } from './programs.js';
 
 const run = promisify(execFile);
 
@@ -26,20 +27,8 @@ const DxfParser: ParserClass =
  * under CI=true (where .ci/run installs everything) absence is a failure instead.
  */
 export function requireProgram(program: string, debianPackage: string): boolean {
-  const found = (process.env.PATH ?? '/usr/bin').split(':').some((dir) => {
-    try {
-      accessSync(path.join(dir, program), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (!found) {
-    const message = `${program} not installed (Debian package ${debianPackage})`;
-    if (process.env.CI === 'true') throw new Error(`${message}: CI must install it`);
-    console.warn(`[skip] ${message}`);
-  }
-  return found;
+  // The shared rule (test/helpers/programs.ts): one SKIP line naming the package, or a failure under CI.
+  return !requirePrograms({ [program]: debianPackage }).missing;
 }
 
 async function pngToRendered(png: Buffer, width: number, height: number): Promise<RenderedSvg> {
