@@ -1,0 +1,314 @@
+/**
+ * Rewrites an optimised SVG so that the regions a circle, ellipse or rectangle fits are drawn as
+ * that primitive. A path is a stack of subpaths (outlines and their holes), so each fitted outline
+ * is placed by what it is in its path:
+ * - a region of its own (nothing around it, nothing inside): moved out of the path into a
+ *   primitive in the path's paint, right after the path;
+ * - a circular ring (a circle whose only hole is a concentric circle): one stroked circle;
+ * - a hole (inside one region, nothing inside it): moved out of the path into a primitive painted
+ *   in the colour the hole showed, right after the path. That colour is read from a render of
+ *   everything drawn before the path, and the hole is kept when what shows through is not one
+ *   flat opaque colour (a gradient, other shapes, transparency).
+ * Anything else (outlines that cross, islands in holes, transformed or translucent paths,
+ * gradient paint) is left as it was: correct first, smaller second.
+ */
+import { optimizePathData } from '../pipeline/optimize.js';
+import { renderSvg } from '../quality/rasterize.js';
+import { fitOutline, type Fit, type FitLimits } from './fit-outline.js';
+import { parseSubpaths, writeSubpaths, type Subpath } from './path-data.js';
+import { signedDistance, type Primitive } from './primitive.js';
+import { insideOutline, sampleOutline, type Outline } from './sample.js';
+import { formatNumber, writePrimitive } from './write.js';
+
+export interface ShapeOptions extends FitLimits {
+  /** Decimals of the coordinates written (the path optimiser's precision). */
+  precision: number;
+  /** Which found shapes to write, by their index in `shapes` order (default: all). */
+  accept?: (index: number) => boolean;
+}
+
+export type ShapeRole = 'shape' | 'hole' | 'ring';
+
+export interface FoundShape {
+  primitive: Primitive;
+  role: ShapeRole;
+  /** Largest outline-to-primitive distance, user units. */
+  error: number;
+}
+
+export interface ShapedSvg {
+  svg: string;
+  /** Every shape found, accepted or not, in document order. */
+  found: FoundShape[];
+  /** How many of them were written. */
+  written: number;
+}
+
+/** Subpaths beyond this many segments are no primitive: a traced circle has 3-12. */
+const MAX_SEGMENTS = 48;
+/** Paths with more subpaths than this are photo texture: not worth the nesting analysis. */
+const MAX_SUBPATHS = 400;
+/** Colour channels under a hole may spread this much (0-255) and still count as one flat colour. */
+const FLAT = 6;
+/** Pixels kept clear of a hole's edge when reading the colour under it (anti-aliasing). */
+const EDGE_MARGIN = 1.5;
+
+const ATTR = /\s([\w:-]+)="([^"]*)"/g;
+const TAG = /<(\/?)([A-Za-z][\w:.-]*)\b([^>]*?)(\/?)>/g;
+
+interface Root {
+  width: number;
+  height: number;
+  /** Pixels per user unit. */
+  sx: number;
+  sy: number;
+  vx: number;
+  vy: number;
+}
+
+function rootOf(svg: string): Root | null {
+  const tag = /<svg\b[^>]*>/.exec(svg)?.[0];
+  if (!tag) return null;
+  const width = Number(/\swidth="([\d.]+)"/.exec(tag)?.[1]);
+  const height = Number(/\sheight="([\d.]+)"/.exec(tag)?.[1]);
+  const vb = /\sviewBox="([^"]*)"/.exec(tag)?.[1]?.trim().split(/[\s,]+/).map(Number);
+  if (!(width > 0 && height > 0) || !vb || vb.length !== 4 || !vb.every(Number.isFinite)) return null;
+  return { width: Math.round(width), height: Math.round(height), sx: width / vb[2]!, sy: height / vb[3]!, vx: vb[0]!, vy: vb[1]! };
+}
+
+interface PathInfo {
+  attrs: [string, string][];
+  d: string;
+  fill: string;
+  evenOdd: boolean;
+  stroked: boolean;
+}
+
+/** The path's attributes when it is one we may rewrite: flat opaque colour, no transform. */
+function pathInfo(attrText: string): PathInfo | null {
+  const attrs = [...attrText.matchAll(ATTR)].map((m) => [m[1]!, m[2]!] as [string, string]);
+  const get = (name: string) => attrs.find(([k]) => k === name)?.[1];
+  const d = get('d');
+  const fill = get('fill');
+  if (d === undefined || fill === undefined || !/^#[0-9a-fA-F]{3,6}$/.test(fill)) return null;
+  for (const [k, v] of attrs) {
+    if (k === 'transform' || k === 'style' || k === 'class' || k === 'clip-path' || k === 'mask' || k === 'filter') return null;
+    if ((k === 'opacity' || k === 'fill-opacity' || k === 'stroke-opacity') && Number(v) !== 1) return null;
+    if (k === 'stroke' && !/^#[0-9a-fA-F]{3,6}$/.test(v) && v !== 'none') return null;
+  }
+  const stroke = get('stroke');
+  return { attrs, d, fill, evenOdd: get('fill-rule') === 'evenodd', stroked: stroke !== undefined && stroke !== 'none' };
+}
+
+/** Bounding box of the control polygon: it contains the outline. */
+function hull(sub: Subpath): [number, number, number, number] {
+  let x0 = sub.start[0];
+  let y0 = sub.start[1];
+  let x1 = x0;
+  let y1 = y0;
+  for (const seg of sub.segments) {
+    for (let i = 0; i < seg.points.length; i += 2) {
+      x0 = Math.min(x0, seg.points[i]!);
+      x1 = Math.max(x1, seg.points[i]!);
+      y0 = Math.min(y0, seg.points[i + 1]!);
+      y1 = Math.max(y1, seg.points[i + 1]!);
+    }
+  }
+  return [x0, y0, x1, y1];
+}
+
+const within = (a: readonly number[], b: readonly number[]) => a[0]! >= b[0]! && a[1]! >= b[1]! && a[2]! <= b[2]! && a[3]! <= b[3]!;
+const overlaps = (a: readonly number[], b: readonly number[]) => a[0]! < b[2]! && b[0]! < a[2]! && a[1]! < b[3]! && b[1]! < a[3]!;
+
+/** Where one outline lies against another: inside it, outside it, or crossing it. */
+function relation(inner: Outline, outer: Outline): 'inside' | 'outside' | 'crossing' {
+  let ins = 0;
+  const step = Math.max(1, Math.floor(inner.xs.length / 16));
+  let n = 0;
+  for (let i = 0; i < inner.xs.length; i += step, n++) if (insideOutline(outer, inner.xs[i]!, inner.ys[i]!)) ins++;
+  return ins === n ? 'inside' : ins === 0 ? 'outside' : 'crossing';
+}
+
+interface Planned {
+  fit: Fit;
+  index: number;
+  role: ShapeRole;
+  /** For a ring: the hole's subpath index and the ring's width (the stroke's). */
+  partner?: number;
+  width?: number;
+}
+
+const box = (o: Outline) => [o.minX, o.minY, o.maxX, o.maxY];
+
+/** Which subpaths of a path are primitives, and as what. */
+function planPath(subs: Subpath[], info: PathInfo, limits: FitLimits): Planned[] {
+  const fits = subs.map((s) => (s.segments.length <= MAX_SEGMENTS ? fitOutline(s, limits) : null));
+  if (fits.every((f) => f === null)) return [];
+  const hulls = subs.map(hull);
+  const outlines = new Map<number, Outline>();
+  const outline = (i: number) => {
+    let o = fits[i]?.outline ?? outlines.get(i);
+    if (!o) outlines.set(i, (o = sampleOutline(subs[i]!, Math.min(1024, Math.max(128, 16 * subs[i]!.segments.length)))));
+    return o;
+  };
+  const planned: Planned[] = [];
+  const used = new Set<number>();
+  for (const [i, fit] of fits.entries()) {
+    if (!fit || used.has(i)) continue;
+    const parents: number[] = [];
+    const children: number[] = [];
+    let crossing = false;
+    const bi = box(fit.outline);
+    for (let j = 0; j < subs.length && !crossing; j++) {
+      if (j === i || !overlaps(hulls[i]!, hulls[j]!)) continue;
+      const bj = box(outline(j));
+      if (!overlaps(bi, bj)) continue;
+      if (within(bi, bj)) {
+        const r = relation(fit.outline, outline(j));
+        if (r === 'inside') parents.push(j);
+        else if (r === 'crossing') crossing = true;
+      } else if (within(bj, bi)) {
+        const r = relation(outline(j), fit.outline);
+        if (r === 'inside') children.push(j);
+        else if (r === 'crossing') crossing = true;
+      } else if (relation(fit.outline, outline(j)) !== 'outside' || relation(outline(j), fit.outline) !== 'outside') {
+        crossing = true;
+      }
+    }
+    if (crossing) continue;
+    const orientation = Math.sign(fit.outline.area);
+    // Whether this path fills the region inside the outline, with it and without it.
+    const winding = parents.reduce((w, j) => w + Math.sign(outline(j).area), 0);
+    const filledWithout = info.evenOdd ? parents.length % 2 === 1 : winding !== 0;
+    const filledWith = info.evenOdd ? parents.length % 2 === 0 : winding + orientation !== 0;
+    if (children.length === 0) {
+      // Filled: the region is this path's paint either way, so a primitive in that paint drawn
+      // after the path is the same picture. A hole shows what lies under the path (read later).
+      if (filledWith) planned.push({ fit, index: i, role: 'shape' });
+      else if (filledWithout && !info.stroked) planned.push({ fit, index: i, role: 'hole' });
+      else continue;
+      used.add(i);
+      continue;
+    }
+    // A gap-filler stroke runs along the inner edge too; the ring's stroke would replace it.
+    if (info.stroked || !filledWith || filledWithout || children.length !== 1 || fit.primitive.kind !== 'circle') continue;
+    const j = children[0]!;
+    const inner = fits[j];
+    const innerFilled = info.evenOdd ? false : winding + orientation + Math.sign(outline(j).area) !== 0;
+    if (!inner || inner.primitive.kind !== 'circle' || innerFilled || used.has(j)) continue;
+    const outer = fit.primitive;
+    const hole = inner.primitive;
+    if (Math.hypot(outer.cx - hole.cx, outer.cy - hole.cy) > limits.tolerance / 2 || outer.r - hole.r < limits.minSize / 2) continue;
+    // One circle stroked at the mean radius; the stroke's width is the ring's.
+    const ring: Primitive = { kind: 'circle', cx: (outer.cx + hole.cx) / 2, cy: (outer.cy + hole.cy) / 2, r: (outer.r + hole.r) / 2 };
+    planned.push({ fit: { ...fit, primitive: ring, error: Math.max(fit.error, inner.error) }, index: i, role: 'ring', partner: j, width: outer.r - hole.r });
+    used.add(i);
+    used.add(j);
+  }
+  return planned;
+}
+
+/** The one flat opaque colour the render shows inside the primitive, or null. */
+function flatColourInside(render: { width: number; height: number; premultiplied: Uint8Array }, p: Primitive, root: Root): string | null {
+  const unit = 1 / Math.min(root.sx, root.sy); // user units per pixel
+  const margin = EDGE_MARGIN * unit;
+  const reach = p.kind === 'circle' ? p.r : p.kind === 'ellipse' ? Math.max(p.rx, p.ry) : Math.hypot(p.width, p.height) / 2;
+  const step = Math.max(unit, (2 * reach) / 24);
+  const r: number[] = [];
+  const g: number[] = [];
+  const b: number[] = [];
+  for (let y = p.cy - reach; y <= p.cy + reach; y += step) {
+    for (let x = p.cx - reach; x <= p.cx + reach; x += step) {
+      if (signedDistance(p, x, y) > -margin) continue;
+      const px = Math.floor((x - root.vx) * root.sx);
+      const py = Math.floor((y - root.vy) * root.sy);
+      if (px < 0 || py < 0 || px >= render.width || py >= render.height) return null;
+      const o = (py * render.width + px) * 4;
+      if (render.premultiplied[o + 3] !== 255) return null;
+      r.push(render.premultiplied[o]!);
+      g.push(render.premultiplied[o + 1]!);
+      b.push(render.premultiplied[o + 2]!);
+    }
+  }
+  if (r.length === 0) return null;
+  const flat = (c: number[]) => Math.max(...c) - Math.min(...c) <= FLAT;
+  if (!flat(r) || !flat(g) || !flat(b)) return null;
+  const median = (c: number[]) => c.sort((u, v) => u - v)[c.length >> 1]!;
+  const hex = (v: number) => v.toString(16).padStart(2, '0');
+  const h = hex(median(r)) + hex(median(g)) + hex(median(b));
+  return '#' + (h[0] === h[1] && h[2] === h[3] && h[4] === h[5] ? h[0]! + h[2]! + h[4]! : h);
+}
+
+export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
+  const accept = options.accept ?? (() => true);
+  const found: FoundShape[] = [];
+  let written = 0;
+  const root = rootOf(svg);
+  let out = '';
+  let last = 0;
+  // Open elements, and whether any of them transforms or fades what it holds.
+  const open: { name: string; unsafe: boolean }[] = [];
+  TAG.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TAG.exec(svg))) {
+    const [text, closing, name, attrText, selfClosing] = m;
+    if (closing) {
+      open.pop();
+      continue;
+    }
+    if (name !== 'path' || !selfClosing) {
+      if (!selfClosing) open.push({ name: name!, unsafe: name !== 'svg' && /\s(transform|opacity|clip-path|mask|filter|style)=/.test(attrText!) });
+      continue;
+    }
+    if (open.some((e) => e.unsafe || e.name !== 'svg' && e.name !== 'g')) continue;
+    const info = pathInfo(attrText!);
+    if (!info) continue;
+    const subs = parseSubpaths(info.d);
+    if (!subs || subs.length > MAX_SUBPATHS) continue;
+    const planned = planPath(subs, info, options);
+    if (planned.length === 0) continue;
+
+    const paint = info.attrs.filter(([k]) => k !== 'd' && k !== 'fill-rule').map(([k, v]) => ` ${k}="${v}"`).join('');
+    const removed = new Set<number>();
+    const after: string[] = [];
+    const holes: Planned[] = [];
+    for (const p of planned) {
+      const index = found.length;
+      found.push({ primitive: p.fit.primitive, role: p.role, error: p.fit.error });
+      if (!accept(index)) continue;
+      if (p.role === 'hole') {
+        holes.push(p);
+        continue;
+      }
+      removed.add(p.index);
+      if (p.partner !== undefined) removed.add(p.partner);
+      const own = p.width === undefined ? paint : ` fill="none" stroke="${info.fill}" stroke-width="${formatNumber(p.width, options.precision)}"`;
+      after.push(writePrimitive(p.fit.primitive, own, options.precision));
+      written++;
+    }
+    if (holes.length > 0 && root) {
+      // What shows through the holes: everything drawn before this path.
+      const prefix = out + svg.slice(last, m.index) + open.slice(1).map(() => '</g>').join('') + '</svg>';
+      const render = renderSvg(prefix, root.width, root.height);
+      for (const p of holes) {
+        const colour = flatColourInside(render, p.fit.primitive, root);
+        if (colour === null) continue;
+        removed.add(p.index);
+        after.push(writePrimitive(p.fit.primitive, ` fill="${colour}"`, options.precision));
+        written++;
+      }
+    }
+    if (removed.size === 0) continue;
+    const rest = subs.filter((_s, i) => !removed.has(i));
+    let pathText = '';
+    if (rest.length > 0) {
+      const d = optimizePathData(writeSubpaths(rest), options.precision);
+      if (d === null) continue;
+      pathText = text!.replace(/\sd="[^"]*"/, ` d="${d}"`);
+    }
+    out += svg.slice(last, m.index) + pathText + after.join('');
+    last = m.index + text!.length;
+  }
+  out += svg.slice(last);
+  return { svg: out, found, written };
+}
