@@ -9,6 +9,7 @@ import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
 import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
 import type { Rgb } from '../color/quantize.js';
+import { keepShapes, shapeOptions } from '../shapes/keep.js';
 
 /** How a traced SVG is finished before it is scored. */
 export interface Finish {
@@ -18,6 +19,8 @@ export interface Finish {
   gapFiller?: number;
   /** Every fill and stroke colour is replaced by its nearest (Oklab) colour in this list. */
   colours?: Rgb[];
+  /** Regions a circle, ellipse or rectangle fits are written as that primitive, where the score allows (src/shapes/). */
+  shapes?: boolean;
 }
 
 /**
@@ -51,12 +54,22 @@ export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, default
   return {
     measured,
     async evaluate(engine, params, image, label, finish) {
-      const svg = await traceSvg(source, engine, params, image, { ...defaults, ...finish });
+      let svg = await traceSvg(source, engine, params, image, { ...defaults, ...finish });
       if (svg.length > maxSvgBytes) {
         throw new AppError('TOO_COMPLEX', `The traced SVG would be ${(svg.length / 1e6).toFixed(1)} MB, over the ${(maxSvgBytes / 1e6).toFixed(1)} MB limit.`);
       }
       assertSafeSvg(svg);
-      const ssim = scoreSvg(source, svg);
+      let ssim = scoreSvg(source, svg);
+      const f = { ...defaults, ...finish };
+      if (f.shapes) {
+        // Scored here, before the candidate is compared: the SSIM returned is that of the SVG with primitives.
+        const options = shapeOptions(image.width / source.width, f.precision ?? DEFAULT_PRECISION);
+        const kept = keepShapes(svg, ssim, (s) => scoreSvg(source, s), options);
+        if (kept) {
+          assertSafeSvg(kept.svg);
+          ({ svg, ssim } = kept);
+        }
+      }
       measured.set(svg, ssim);
       return { engine, label, svg, ssim, bytes: Buffer.byteLength(svg) };
     },

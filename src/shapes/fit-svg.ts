@@ -40,8 +40,8 @@ export interface ShapedSvg {
   svg: string;
   /** Every shape found, accepted or not, in document order. */
   found: FoundShape[];
-  /** How many of them were written. */
-  written: number;
+  /** The ones written into `svg` as primitives. */
+  written: FoundShape[];
 }
 
 /** Subpaths beyond this many segments are no primitive: a traced circle has 3-12. */
@@ -239,10 +239,22 @@ function flatColourInside(render: { width: number; height: number; premultiplied
   return '#' + (h[0] === h[1] && h[2] === h[3] && h[4] === h[5] ? h[0]! + h[2]! + h[4]! : h);
 }
 
+/**
+ * Whether the element costs no more bytes than the subpaths it takes out of their path. A sharp
+ * axis-aligned rectangle inside a compound path ("m10 20h30v40h-30", 17 bytes) is shorter than
+ * any <rect> element, so it stays path data; curved outlines (a traced circle is 80-300 bytes)
+ * are longer than their primitive.
+ */
+function shorter(element: string, indices: (number | undefined)[], subs: Subpath[], precision: number): boolean {
+  const taken = indices.filter((i): i is number => i !== undefined).map((i) => subs[i]!);
+  const d = optimizePathData(writeSubpaths(taken), precision);
+  return d !== null && element.length <= d.length;
+}
+
 export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
   const accept = options.accept ?? (() => true);
   const found: FoundShape[] = [];
-  let written = 0;
+  const written: FoundShape[] = [];
   const root = rootOf(svg);
   let out = '';
   let last = 0;
@@ -271,31 +283,36 @@ export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
     const paint = info.attrs.filter(([k]) => k !== 'd' && k !== 'fill-rule').map(([k, v]) => ` ${k}="${v}"`).join('');
     const removed = new Set<number>();
     const after: string[] = [];
-    const holes: Planned[] = [];
+    const holes: { p: Planned; shape: FoundShape }[] = [];
     for (const p of planned) {
       const index = found.length;
-      found.push({ primitive: p.fit.primitive, role: p.role, error: p.fit.error });
+      const shape: FoundShape = { primitive: p.fit.primitive, role: p.role, error: p.fit.error };
+      found.push(shape);
       if (!accept(index)) continue;
       if (p.role === 'hole') {
-        holes.push(p);
+        holes.push({ p, shape });
         continue;
       }
+      const own = p.width === undefined ? paint : ` fill="none" stroke="${info.fill}" stroke-width="${formatNumber(p.width, options.precision)}"`;
+      const element = writePrimitive(p.fit.primitive, own, options.precision);
+      if (!shorter(element, [p.index, p.partner], subs, options.precision)) continue;
       removed.add(p.index);
       if (p.partner !== undefined) removed.add(p.partner);
-      const own = p.width === undefined ? paint : ` fill="none" stroke="${info.fill}" stroke-width="${formatNumber(p.width, options.precision)}"`;
-      after.push(writePrimitive(p.fit.primitive, own, options.precision));
-      written++;
+      after.push(element);
+      written.push(shape);
     }
     if (holes.length > 0 && root) {
       // What shows through the holes: everything drawn before this path.
       const prefix = out + svg.slice(last, m.index) + open.slice(1).map(() => '</g>').join('') + '</svg>';
       const render = renderSvg(prefix, root.width, root.height);
-      for (const p of holes) {
+      for (const { p, shape } of holes) {
         const colour = flatColourInside(render, p.fit.primitive, root);
         if (colour === null) continue;
+        const element = writePrimitive(p.fit.primitive, ` fill="${colour}"`, options.precision);
+        if (!shorter(element, [p.index], subs, options.precision)) continue;
         removed.add(p.index);
-        after.push(writePrimitive(p.fit.primitive, ` fill="${colour}"`, options.precision));
-        written++;
+        after.push(element);
+        written.push(shape);
       }
     }
     if (removed.size === 0) continue;
