@@ -15,13 +15,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
+import { forgedMutants, makeSeeds } from './mutants.js';
 
 /** Bump whenever a fixture's bytes or index entry changes: a stamp with another version forces regeneration. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 export const DEFAULT_FIXTURE_DIR = fileURLToPath(new URL('../test/fixtures/generated/', import.meta.url));
 
 const STAMP_FILE = '.stamp.json';
+
+/** The size forged into headers by scripts/mutants.ts: just under the default 40-megapixel limit, so the header check cannot refuse it. */
+export const FORGED = { width: 8192, height: 4882 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Index types
@@ -276,7 +280,7 @@ function findStartOfFrame(jpeg: Buffer): number {
 }
 
 /** Rewrites the frame header's height and width without touching the entropy-coded data. */
-function patchJpegDimensions(jpeg: Buffer, width: number, height: number): Buffer {
+export function patchJpegDimensions(jpeg: Buffer, width: number, height: number): Buffer {
   const out = Buffer.from(jpeg);
   const sof = findStartOfFrame(out);
   out.writeUInt16BE(height, sof + 5);
@@ -317,7 +321,7 @@ function malformedExifSegment(): Buffer {
 // ---------------------------------------------------------------------------------------------
 
 /** GIF LZW data with only literal codes: a clear code every 2^min - 2 pixels keeps the code width fixed. */
-function lzwLiterals(indices: readonly number[], minCodeSize: number): Buffer {
+export function lzwLiterals(indices: readonly number[], minCodeSize: number): Buffer {
   const clear = 1 << minCodeSize;
   const width = minCodeSize + 1;
   const perClear = (1 << minCodeSize) - 2;
@@ -758,6 +762,23 @@ const orientationFixtures = Object.fromEntries(
     return [`orientation-${n}`, spec];
   }),
 ) as Record<`orientation-${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8}`, FixtureSpec>;
+
+/** A forged-dimension mutant from scripts/mutants.ts, by name. */
+function forged(name: string, format: 'gif' | 'jpeg' | 'webp'): Omit<FixtureSpec, 'description' | 'expect'> {
+  const ext = format === 'jpeg' ? 'jpg' : format;
+  return {
+    file: `${name}.${ext}`,
+    contentType: `image/${format}`,
+    format,
+    width: FORGED.width,
+    height: FORGED.height,
+    make: async () => {
+      const mutant = forgedMutants(await makeSeeds()).find((m) => m.name === name);
+      if (!mutant) throw new Error(`no forged mutant named ${name}`);
+      return mutant.bytes;
+    },
+  };
+}
 
 const SPECS = {
   // --- good images -------------------------------------------------------------------------
@@ -1407,6 +1428,29 @@ const SPECS = {
       const data = Buffer.concat([header, Buffer.from(xmpPacket(1024 * 1024 - header.length), 'utf8')]);
       return withChunksAfterIhdr(await s.logoPng(), [{ type: 'iTXt', data }]);
     },
+  },
+
+  // --- found by the mutated-image run (scripts/mutants.ts, scripts/bench-memory.ts) ---------------
+  'forged-gif-frame': {
+    ...forged('forged-gif-frame', 'gif'),
+    description: `36-byte GIF89a whose screen and frame descriptor claim ${FORGED.width}x${FORGED.height}, with LZW data for 4 pixels; libnsgif decoded it without a warning into 160 MB; hand-built blocks`,
+    expect: INVALID,
+  },
+  'forged-gif-screen': {
+    ...forged('forged-gif-screen', 'gif'),
+    description: `160x120 sharp GIF with its logical screen and first frame descriptor patched to ${FORGED.width}x${FORGED.height} (LZW data untouched)`,
+    expect: INVALID,
+  },
+  'forged-jpeg-sof': {
+    ...forged('forged-jpeg-sof', 'jpeg'),
+    description: `160x120 sharp JPEG q85 with its SOF0 patched to ${FORGED.width}x${FORGED.height}; libjpeg only warned "premature end of data segment" and answered a grey 40 MP image`,
+    expect: INVALID,
+  },
+  'forged-webp-animated-canvas': {
+    ...forged('forged-webp-animated-canvas', 'webp'),
+    description: `3-frame 64x48 lossless animated WebP (sharp) with its VP8X canvas patched to ${FORGED.width}x${FORGED.height}: valid, a 40 MP blank canvas; costs a full-size decode, so pixel-budget admission must bound it`,
+    expect: OK,
+    frames: 3,
   },
 } satisfies Record<string, FixtureSpec>;
 

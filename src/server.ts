@@ -12,6 +12,8 @@ import { TracePool } from './queue/thread-pool.js';
 import { RedisBatchStore } from './store/batch-store.js';
 import { RecoveringRedisStore } from './store/redis-stores.js';
 import { MemoryResultCache } from './store/result-cache.js';
+import { RedisResultStore } from './store/result-store.js';
+import { closeExportPool } from './export/export-pool.js';
 
 export interface RunningServer {
   server: Server;
@@ -39,7 +41,8 @@ export async function startServer(config: Config, logger: Logger, converter = cr
   // Rate-limit counts are shared by every API instance through Redis, on the fail-fast client.
   const rateLimitStore = converter instanceof RedisConverter ? new RecoveringRedisStore(converter.redis, `${config.REDIS_PREFIX}:rl:`) : undefined;
   const batches = converter instanceof RedisConverter ? new RedisBatchStore(converter.redis, config.REDIS_PREFIX, config.JOB_TTL_SECONDS) : undefined;
-  const app = buildApp({ config, converter, logger, lifecycle, rateLimitStore, batches });
+  const results = converter instanceof RedisConverter ? new RedisResultStore(converter.redis, config.REDIS_PREFIX, config.RESULT_TTL_SECONDS) : undefined;
+  const app = buildApp({ config, converter, logger, lifecycle, rateLimitStore, batches, results });
   const server = http.createServer(
     {
       headersTimeout: config.HEADERS_TIMEOUT_MS,
@@ -73,6 +76,7 @@ export async function startServer(config: Config, logger: Logger, converter = cr
         server.closeAllConnections();
       }
       await converter.close();
+      await closeExportPool();
       logger.info('stopped');
     })());
   return { server, port, converter, lifecycle, shutdown };

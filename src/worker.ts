@@ -96,7 +96,8 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ status: 'ok' }));
     } else if (req.url === '/ready') {
-      const ready = !closing && (await redisAlive(redis));
+      // Not before every trace thread is warm: the first job would otherwise pay for a cold one.
+      const ready = !closing && pool.ready && (await redisAlive(redis));
       res.statusCode = ready ? 200 : 503;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ status: ready ? 'ready' : 'not ready' }));

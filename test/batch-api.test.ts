@@ -86,7 +86,7 @@ function suite(mode: 'embedded' | 'redis') {
     expect(Object.keys(entries).sort()).toEqual(['report.csv', 'report.json', 'svg/etc/art.svg', 'svg/icons/logo.svg', 'svg/icons/nested/dot.svg']);
     const report = JSON.parse(strFromU8(entries['report.json']!)) as { summary: { converted: number; failed: number } };
     expect(report.summary).toMatchObject({ converted: 3, failed: 1 });
-    expect(strFromU8(entries['report.csv']!).split('\n')[0]).toBe('file,status,tier,engine,ssim,ms,bytes,error');
+    expect(strFromU8(entries['report.csv']!).split('\n')[0]).toBe('file,status,tier,engine,ssim,ms,bytes,error,reason');
     expect(strFromU8(entries['svg/icons/logo.svg']!)).toMatch(/^<svg/);
   });
 
@@ -107,6 +107,46 @@ function suite(mode: 'embedded' | 'redis') {
     expect((await agent().get('/api/batch/00000000-0000-4000-8000-000000000000')).body.code).toBe('BATCH_NOT_FOUND');
     expect((await agent().post('/api/batch').field('tier', '1')).body.code).toBe('MISSING_IMAGE');
     expect((await agent().post('/api/batch').set('Content-Type', 'image/png').send(Buffer.alloc(10))).status).toBe(415);
+  });
+
+  it('names the batch field "images" when the files come in another field', async () => {
+    const res = await agent().post('/api/batch').attach('image', await smallLogo(32), 'a.png');
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_MULTIPART');
+    expect(res.body.detail).toBe('Send a batch\'s files in form fields named "images"; this form has a file in "image".');
+  });
+
+  it('answers the archive of an unfinished batch with 409 JOB_NOT_FINISHED, and with ?wait=1 waits for every SVG', async () => {
+    const res = await agent()
+      .post('/api/batch')
+      .attach('images', await readFile(fixtures['flat-art'].file), 'art.png')
+      .attach('images', await readFile(fixtures['photo-like'].file), 'photo.jpg')
+      .attach('images', await smallLogo(80, '#225511'), 'logo.png');
+    expect(res.status).toBe(202);
+    // Asked at once, before three conversions can have finished.
+    const early = await agent().get(`${res.headers.location}/archive`);
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('JOB_NOT_FINISHED');
+    expect(early.headers['retry-after']).toBe('1');
+    expect(early.body.detail).toMatch(/^The batch is not finished: [1-3] of 3 items are still waiting or active/);
+    expect((await agent().get(`${res.headers.location}/archive?wait=maybe`)).body.code).toBe('INVALID_OPTIONS');
+
+    const zip = await agent()
+      .get(`${res.headers.location}/archive?wait=1`)
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(zip.status).toBe(200);
+    const entries = unzipSync(new Uint8Array(zip.body as Buffer));
+    // Every item has ended, and every converted one is in the zip (a loaded machine may fail one on its deadline).
+    const report = JSON.parse(strFromU8(entries['report.json']!)) as { summary: { pending: number }; items: { file: string; status: string }[] };
+    expect(report.summary.pending).toBe(0);
+    expect(report.items.map((i) => i.status).every((s) => s === 'converted' || s === 'failed')).toBe(true);
+    const converted = report.items.filter((i) => i.status === 'converted').map((i) => `svg/${i.file.replace(/\.[^.]+$/, '.svg')}`);
+    expect(Object.keys(entries).sort()).toEqual(['report.csv', 'report.json', ...converted].sort());
   });
 }
 

@@ -83,10 +83,13 @@ function suite(mode: 'embedded' | 'redis') {
     const out = path.join(tmp, `${mode}-nested-out`);
     const { code, stdout } = await runCli([input, '--url', url, '-o', out, '--concurrency', '3']).done;
     expect(code).toBe(1);
-    expect(stdout).toMatch(/7 images: 5 converted, 0 already done, 2 failed/);
+    expect(stdout).toMatch(/8 files: 5 converted, 0 already done, 1 skipped, 2 failed/);
+    // The file the walk leaves out is listed, with the reason, never silently dropped.
+    expect(stdout).toContain('readme.txt: skipped, not named as an image (.png, .jpg, .jpeg, .webp, .gif)');
     const report = await readReport(out);
-    expect(report.summary).toMatchObject({ total: 7, converted: 5, failed: 2 });
-    for (const row of report.items) {
+    expect(report.summary).toMatchObject({ total: 8, converted: 5, failed: 2, skipped: 1 });
+    expect(report.items.find((r) => r.file === 'readme.txt')).toMatchObject({ status: 'skipped', reason: 'not named as an image (.png, .jpg, .jpeg, .webp, .gif)' });
+    for (const row of report.items.filter((r) => r.status !== 'skipped')) {
       const svg = path.join(out, row.file.replace(/\.[^.]+$/, '.svg'));
       if (row.status === 'converted') {
         expect((await readFile(svg, 'utf8')).startsWith('<svg'), row.file).toBe(true);
@@ -99,8 +102,26 @@ function suite(mode: 'embedded' | 'redis') {
     expect(report.items.find((r) => r.file === 'nested/broken.png')).toMatchObject({ status: 'failed', error: 'UNSUPPORTED_TYPE' });
     expect(report.items.find((r) => r.file === 'empty.jpg')).toMatchObject({ status: 'failed', error: 'EMPTY_UPLOAD' });
     const csv = (await readFile(path.join(out, 'report.csv'), 'utf8')).trim().split('\n');
-    expect(csv).toHaveLength(8);
+    expect(csv[0]).toBe('file,status,tier,engine,ssim,ms,bytes,error,reason');
+    expect(csv).toHaveLength(9);
     expect(csv.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(report.items.map((r) => r.file).sort());
+  });
+
+  it("says on the per-file line when the service answered from its cache, and --include/--exclude leave files listed as skipped", async () => {
+    const input = await makeFolder(`${mode}-cached`, 3);
+    const first = await runCli([input, '--url', url, '-o', path.join(tmp, `${mode}-cached-1`)]).done;
+    expect(first.code).toBe(0);
+    expect(first.stdout).not.toContain("from the service's cache");
+    // Another output folder: nothing is already done there, but the service has every result.
+    const out = path.join(tmp, `${mode}-cached-2`);
+    const second = await runCli([input, '--url', url, '-o', out, '--exclude', 'deeper']).done;
+    expect(second.code).toBe(0);
+    const converted = second.stdout.split('\n').filter((l) => l.includes(': converted ('));
+    expect(converted.length).toBeGreaterThan(0);
+    for (const l of converted) expect(l).toMatch(/, from the service's cache\)$/);
+    expect(second.stdout).toMatch(/deeper\/logo-0\.png: skipped, matched by --exclude/);
+    const report = await readReport(out);
+    expect(report.items.filter((r) => r.status === 'converted').every((r) => r.cache === 'hit')).toBe(true);
   });
 
   it('resumes an interrupted run without converting anything twice', async () => {
@@ -137,7 +158,7 @@ describe('svg-ai batch against the embedded service', () => {
       const out = path.join(tmp, 'ratelimited-out');
       const { code, stdout } = await runCli([input, '--url', url, '-o', out, '--concurrency', '3']).done;
       expect(code).toBe(0);
-      expect(stdout).toMatch(/5 images: 5 converted/);
+      expect(stdout).toMatch(/5 files: 5 converted/);
       expect(sumMetric(await (await fetch(`${url}/metrics`)).text(), 'svgai_rate_limited_total')).toBeGreaterThan(0);
     } finally {
       await api.shutdown();

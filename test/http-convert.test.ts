@@ -94,6 +94,20 @@ describe('POST /api/convert refuses (rows 22, 24, 25)', () => {
     expectProblem(await request(app).post('/api/convert'), 400, 'MISSING_IMAGE');
   });
 
+  it('image bytes without a Content-Type with 400 MISSING_IMAGE (the type of a body is never guessed)', async () => {
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      // fetch sends no Content-Type for a bare byte array.
+      const res = await fetch(`http://127.0.0.1:${port}/api/convert`, { method: 'POST', body: new Uint8Array(logo) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('MISSING_IMAGE');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('multipart abuse with 400 and the reason', async () => {
     expectProblem(
       await request(app).post('/api/convert').attach('image', logo, 'a.png').attach('image', logo, 'b.png'),
@@ -111,6 +125,31 @@ describe('POST /api/convert refuses (rows 22, 24, 25)', () => {
 
   it('an unknown path with a 404 problem', async () => {
     expectProblem(await request(app).get('/nope'), 404, 'NOT_FOUND');
+    expectProblem(await request(app).delete('/api/nope/x'), 404, 'NOT_FOUND');
+  });
+});
+
+describe('every known path asked with a method it does not take', () => {
+  const batch = '00000000-0000-4000-8000-000000000000';
+  it.each([
+    ['get', '/api/convert', 'POST'],
+    ['put', '/api/convert', 'POST'],
+    ['get', '/api/batch', 'POST'],
+    ['delete', '/api/batch', 'POST'],
+    ['delete', '/api/jobs/x', 'GET, HEAD'],
+    ['post', '/api/jobs/x/svg', 'GET, HEAD'],
+    ['delete', `/api/batch/${batch}`, 'GET, HEAD'],
+    ['post', `/api/batch/${batch}/archive`, 'GET, HEAD'],
+    ['put', `/api/batch/${batch}/items/0/svg`, 'GET, HEAD'],
+    ['post', '/health', 'GET, HEAD'],
+    ['delete', '/ready', 'GET, HEAD'],
+    ['post', '/metrics', 'GET, HEAD'],
+    ['delete', '/api/results/x', 'GET, HEAD'],
+  ] as const)('%s %s answers 405 with Allow: %s', async (method, path, allow) => {
+    const res = await request(app)[method](path);
+    expectProblem(res, 405, 'METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe(allow);
+    expect(res.body.detail).toBe(`${method.toUpperCase()} is not allowed on ${path}; it takes ${allow}.`);
   });
 });
 

@@ -158,9 +158,9 @@ describe('SVG optimisation', () => {
     expect(optimizeSvg(once)).toBe(once);
     expect(optimizeSvg(optimizeSvg(raw, { precision: 1 }))).toBe(optimizeSvg(raw, { precision: 1 }));
     expect(once.length).toBeLessThan(raw.length * 0.6);
-    const before = scoreSvg(image, raw);
-    expect(Math.abs(scoreSvg(image, once) - before)).toBeLessThan(0.001);
-    expect(Math.abs(scoreSvg(image, optimizeSvg(raw, { precision: 1 })) - before)).toBeLessThan(0.001);
+    const before = await scoreSvg(image, raw);
+    expect(Math.abs((await scoreSvg(image, once)) - before)).toBeLessThan(0.001);
+    expect(Math.abs((await scoreSvg(image, optimizeSvg(raw, { precision: 1 }))) - before)).toBeLessThan(0.001);
   });
 
   it('the gap filler strokes each shape in its own colour', () => {

@@ -65,6 +65,7 @@ describe('trace thread faults', () => {
   it('a task waiting too long for a thread is answered QUEUE_TIMEOUT (503) and never runs', async () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 1, DEADLINE_TIER1_MS: 2000, QUEUE_WAIT_MS: 200 }), worker('hang'));
     try {
+      await pool.warm; // the thread is up, so only the second task waits
       const logo = await smallLogo();
       const first = failure(pool.convert(logo, options));
       const second = await failure(pool.convert(logo, options));

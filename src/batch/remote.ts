@@ -30,7 +30,10 @@ export interface RemoteOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function convertRemote(bytes: Uint8Array, opts: RemoteOptions): Promise<ConversionResult> {
+/** The service's JSON answer: the result, and whether it came from the service's cache. */
+export type RemoteResult = ConversionResult & { cache?: 'hit' | 'miss' };
+
+export async function convertRemote(bytes: Uint8Array, opts: RemoteOptions): Promise<RemoteResult> {
   const sleep = opts.sleep ?? defaultSleep;
   const maxWait = opts.maxWaitMs ?? 120_000;
   const url = `${opts.baseUrl.replace(/\/+$/, '')}/api/convert${opts.query.size > 0 ? `?${opts.query}` : ''}`;
@@ -56,7 +59,7 @@ export async function convertRemote(bytes: Uint8Array, opts: RemoteOptions): Pro
       await sleep(ms);
       continue;
     }
-    if (response.ok) return (await response.json()) as ConversionResult;
+    if (response.ok) return (await response.json()) as RemoteResult;
     const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
     const code = problem.code ?? `HTTP_${response.status}`;
     if (response.status === 429 || response.status === 503) {

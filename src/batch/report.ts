@@ -11,9 +11,13 @@ export interface ReportRow {
   ms?: number | undefined;
   bytes?: number | undefined;
   error?: string | undefined;
+  /** Why a file was skipped: already converted, or left out by the folder walk (not an image name, filtered). */
+  reason?: string | undefined;
+  /** 'hit' when the service answered from its cache (report.json only). */
+  cache?: 'hit' | 'miss' | undefined;
 }
 
-export const REPORT_COLUMNS = ['file', 'status', 'tier', 'engine', 'ssim', 'ms', 'bytes', 'error'] as const;
+export const REPORT_COLUMNS = ['file', 'status', 'tier', 'engine', 'ssim', 'ms', 'bytes', 'error', 'reason'] as const;
 
 function csvField(value: unknown): string {
   if (value === undefined || value === null) return '';

@@ -27,5 +27,5 @@ export async function runPeer(peer: Peer, source: DecodedImage): Promise<PeerRun
   const started = performance.now();
   const svg = await peer.trace(source);
   const ms = performance.now() - started;
-  return { ssim: scoreSvg(source, svg), ms, bytes: Buffer.byteLength(svg, 'utf8') };
+  return { ssim: await scoreSvg(source, svg), ms, bytes: Buffer.byteLength(svg, 'utf8') };
 }

@@ -7,14 +7,17 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Manifest } from '../batch/manifest.js';
-import { convertRemote, ItemFailure } from '../batch/remote.js';
+import { convertRemote, ItemFailure, type RemoteResult } from '../batch/remote.js';
 import { summarize, toCsv, type ReportRow } from '../batch/report.js';
 import type { Config } from '../config/config.js';
 import { toAppError } from '../errors/app-error.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import { canonicalOptions, type ConvertOptions } from '../pipeline/options.js';
 import { TracePool } from '../queue/thread-pool.js';
-import { listImages } from './convert.js';
+import { closeExportPool } from '../export/export-pool.js';
+import { FORMATS } from '../export/formats.js';
+import { SVG_ONLY, writeExports, type CliExports } from './export-files.js';
+import { walkInput } from './walk.js';
 
 export interface BatchCliOptions {
   input: string;
@@ -29,6 +32,8 @@ export interface BatchCliOptions {
   include?: RegExp | undefined;
   exclude?: RegExp | undefined;
   apiKey?: string | undefined;
+  /** The files written per image (default: the SVG as converted). */
+  exports?: CliExports | undefined;
 }
 
 export interface BatchOutcome {
@@ -36,22 +41,32 @@ export interface BatchOutcome {
   summary: ReturnType<typeof summarize>;
 }
 
+/** The reason of a row skipped because its SVG is already written for the same bytes and options. */
+export const ALREADY_DONE = 'already converted (same bytes and options)';
+
 function line(row: ReportRow): string {
   if (row.status === 'failed') return `${row.file}: failed ${row.error}`;
-  const facts = `tier ${row.tier}, ${row.engine}, SSIM ${row.ssim?.toFixed(4)}, ${row.ms} ms, ${((row.bytes ?? 0) / 1024).toFixed(1)} KB`;
+  if (row.status === 'skipped' && row.reason !== ALREADY_DONE) return `${row.file}: skipped, ${row.reason}`;
+  const facts = `tier ${row.tier}, ${row.engine}, SSIM ${row.ssim?.toFixed(4)}, ${row.ms} ms, ${((row.bytes ?? 0) / 1024).toFixed(1)} KB${row.cache === 'hit' ? ', from the service\'s cache' : ''}`;
   return `${row.file}: ${row.status === 'skipped' ? 'already done' : 'converted'} (${facts})`;
 }
 
 export async function batchCommand(config: Config, opts: BatchCliOptions): Promise<BatchOutcome> {
-  const files = (await listImages(opts.input)).filter((file) => {
-    const rel = path.relative(opts.input, file);
-    return (!opts.include || opts.include.test(rel)) && (!opts.exclude || !opts.exclude.test(rel));
+  const walk = await walkInput(opts.input);
+  const left: ReportRow[] = walk.skipped.map(({ file, reason }) => ({ file, status: 'skipped', reason }));
+  const files = walk.images.filter((file) => {
+    const rel = path.relative(walk.root, file).split(path.sep).join('/');
+    if (opts.include && !opts.include.test(rel)) left.push({ file: rel, status: 'skipped', reason: 'not matched by --include' });
+    else if (opts.exclude?.test(rel)) left.push({ file: rel, status: 'skipped', reason: 'matched by --exclude' });
+    else return true;
+    return false;
   });
+  left.sort((a, b) => a.file.localeCompare(b.file));
   await mkdir(opts.out, { recursive: true });
   const manifest = await Manifest.open(opts.out);
   const optionsKey = canonicalOptions(opts.options);
   const pool = opts.local ? new TracePool(config) : undefined;
-  const convert = (bytes: Uint8Array): Promise<ConversionResult> =>
+  const convert = (bytes: Uint8Array): Promise<RemoteResult | ConversionResult> =>
     pool ? pool.convert(bytes, opts.options) : convertRemote(bytes, { baseUrl: opts.url!, query: opts.query, retries: opts.retries, apiKey: opts.apiKey });
 
   const interactive = process.stderr.isTTY === true;
@@ -67,21 +82,23 @@ export async function batchCommand(config: Config, opts: BatchCliOptions): Promi
 
   const one = async (index: number) => {
     const file = files[index]!;
-    const rel = path.relative(opts.input, file).split(path.sep).join('/');
-    const target = path.join(opts.out, rel.replace(/\.[^./]+$/, '.svg'));
+    const rel = path.relative(walk.root, file).split(path.sep).join('/');
+    const exports = opts.exports ?? SVG_ONLY;
+    const base = path.join(opts.out, rel.replace(/\.[^./]+$/, ''));
+    const target = `${base}.${FORMATS[exports.formats[0]!].extension}`;
     let row: ReportRow;
     try {
       const bytes = await readFile(file);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const earlier = manifest.done(rel, sha256, optionsKey);
       if (earlier && (await readFile(target).then(() => true, () => false))) {
-        row = { ...earlier, file: rel, status: 'skipped' };
+        row = { ...earlier, file: rel, status: 'skipped', reason: ALREADY_DONE };
       } else {
         const result = await convert(bytes);
-        await mkdir(path.dirname(target), { recursive: true });
-        await writeFile(target, result.svg);
+        await writeExports(result, base, exports);
         row = { file: rel, status: 'converted', tier: result.tier, engine: result.engine, ssim: result.ssim, ms: result.durationMs, bytes: result.bytes };
         await manifest.record({ ...row, sha256, options: optionsKey });
+        if ('cache' in result && result.cache) row.cache = result.cache;
       }
     } catch (err) {
       const code = err instanceof ItemFailure ? err.code : toAppError(err).code;
@@ -106,16 +123,21 @@ export async function batchCommand(config: Config, opts: BatchCliOptions): Promi
   } finally {
     if (interactive) bar.stop();
     await pool?.close();
+    await closeExportPool();
   }
 
+  // Files the walk left out are listed too, never silently dropped.
+  for (const row of left) if (!interactive) console.log(line(row));
+  rows.push(...left);
   const summary = summarize(rows);
+  const alreadyDone = rows.filter((r) => r.status === 'skipped' && r.reason === ALREADY_DONE).length;
   const seconds = (Date.now() - started) / 1000;
   await writeFile(path.join(opts.out, 'report.json'), `${JSON.stringify({ summary: { ...summary, seconds }, items: rows }, null, 2)}\n`);
   await writeFile(path.join(opts.out, 'report.csv'), toCsv(rows));
-  if (interactive) for (const row of rows.filter((r) => r.status === 'failed')) console.error(line(row));
+  if (interactive) for (const row of rows.filter((r) => r.status === 'failed' || (r.status === 'skipped' && r.reason !== ALREADY_DONE))) console.error(line(row));
   const rate = seconds > 0 ? ((summary.converted / seconds) * 60).toFixed(1) : '0';
   console.log(
-    `${summary.total} images: ${summary.converted} converted, ${summary.skipped} already done, ${summary.failed} failed in ${seconds.toFixed(1)} s (${rate}/min). Report: ${path.join(opts.out, 'report.json')}`,
+    `${summary.total} files: ${summary.converted} converted, ${alreadyDone} already done, ${summary.skipped - alreadyDone} skipped, ${summary.failed} failed in ${seconds.toFixed(1)} s (${rate}/min). Report: ${path.join(opts.out, 'report.json')}`,
   );
   return { rows, summary };
 }

@@ -1,19 +1,42 @@
 #!/usr/bin/env node
-/** The `svg-ai` command: serve, convert, bench. */
+/** The `svg-ai` command: serve, worker, convert, batch, bench. */
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfigOrExit } from '../config/load-or-exit.js';
 import { AppError } from '../errors/app-error.js';
 import { parseOptions, type ConvertOptions } from '../pipeline/options.js';
+import { addOptionFlags, optionValues } from './option-flags.js';
+import { exportsFrom, withExportOptions, type CliExports } from './export-files.js';
+
+// dist/cli/index.js and src/cli/index.ts both sit two folders below package.json.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command()
   .name('svg-ai')
   .description('Raster-to-vector conversion: PNG, JPEG, WebP and GIF in, scored SVG out.')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError();
+
+/** A mistake in the command line or its input: one sentence on standard error, exit status 2, no help dump or stack. */
+function usageError(message: string): never {
+  process.stderr.write(`svg-ai: ${message}\n`);
+  process.exit(2);
+}
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`Expected a port number between 0 and 65535 but received ${value}.`);
+  return value;
+};
 
 program
   .command('serve')
   .description('start the HTTP service (embedded mode unless REDIS_URL is set)')
-  .action(async () => {
+  .option('-p, --port <port>', 'HTTP port (overrides PORT)', port)
+  .action(async (opts: { port?: string }) => {
+    // The one place configuration is read is the environment: the flag is a spelling of PORT.
+    if (opts.port !== undefined) process.env.PORT = opts.port;
     const { main } = await import('../main.js');
     await main('api');
   });
@@ -26,37 +49,50 @@ program
     await main('worker');
   });
 
-/** The conversion options every converting command takes, parsed exactly as the API parses them. */
+/** Every trace option of the API as a flag (generated from OPTION_SPECS), parsed exactly as the API parses them. */
 function withConvertOptions(command: Command): Command {
-  return command
-    .option('--tier <tier>', 'auto|1|2|3')
-    .option('--engine <engine>', 'auto|potrace|imagetracer|vtracer')
-    .option('--quality <ssim>', 'target SSIM')
-    .option('--max-colors <n>', 'colour limit');
+  return addOptionFlags(command, 'trace');
 }
 
 function convertOptions(opts: Record<string, unknown>): { options: ConvertOptions; query: URLSearchParams } {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries({ tier: opts.tier, engine: opts.engine, quality: opts.quality, max_colors: opts.maxColors })) {
-    if (typeof value === 'string') query.set(key, value);
-  }
+  const query = new URLSearchParams(optionValues(opts, 'trace'));
   try {
     return { options: parseOptions(Object.fromEntries(query)), query };
   } catch (err) {
-    return program.error(`error: ${err instanceof AppError ? err.detail : String(err)}`, { exitCode: 2 });
+    return usageError(err instanceof AppError ? err.detail : String(err));
   }
 }
 
-withConvertOptions(
+/** The input's kind, or one sentence and exit status 2 when it is not there (never a stack trace). */
+async function inputKind(input: string): Promise<'file' | 'folder'> {
+  const info = await stat(input).catch((err: NodeJS.ErrnoException) =>
+    usageError(`${input} ${err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${err.code ?? err.message})`}; give an image file or a folder.`),
+  );
+  return info.isDirectory() ? 'folder' : 'file';
+}
+
+/** The export flags (format, size, grouping), parsed exactly as the API parses them. */
+function exportOptions(opts: Record<string, unknown>): CliExports {
+  try {
+    return exportsFrom(opts);
+  } catch (err) {
+    return usageError(err instanceof AppError ? err.detail : String(err));
+  }
+}
+
+withExportOptions(withConvertOptions(
   program
     .command('convert')
     .description('convert an image or a folder of images in this process')
-    .argument('<input>', 'an image file or a folder (searched recursively)')
-    .requiredOption('-o, --out <dir>', 'folder for the SVGs (the input folder structure is mirrored)'),
-).action(async (input: string, opts: Record<string, string | undefined>) => {
+    .argument('<input>', 'an image file, a folder (searched recursively), or - for standard input')
+    .requiredOption('-o, --out <dir>', 'folder for the SVGs (the input folder structure is mirrored), or - for standard output'),
+)).action(async (input: string, opts: Record<string, string | undefined>) => {
   const { options } = convertOptions(opts);
+  const exports = exportOptions(opts);
+  const kind = input === '-' ? 'file' : await inputKind(input);
+  if (opts.out === '-' && kind === 'folder') usageError('-o - writes one SVG to standard output; give one image, not a folder.');
   const { convertCommand } = await import('./convert.js');
-  const { failed } = await convertCommand(loadConfigOrExit(), input, opts.out!, options);
+  const { failed } = await convertCommand(loadConfigOrExit(), input, opts.out!, options, exports);
   process.exitCode = failed > 0 ? 1 : 0;
 });
 
@@ -73,7 +109,7 @@ const regex = (value: string) => {
   }
 };
 
-withConvertOptions(
+withExportOptions(withConvertOptions(
   program
     .command('batch')
     .description('convert a whole folder through a running service (--url) or in this process (--local), resumably, with a report')
@@ -86,9 +122,11 @@ withConvertOptions(
     .option('--include <regex>', 'only files whose relative path matches', regex)
     .option('--exclude <regex>', 'skip files whose relative path matches', regex)
     .option('--api-key <key>', 'API key for the service (or SVG_AI_API_KEY)'),
-).action(async (folder: string, opts: Record<string, unknown>) => {
+)).action(async (folder: string, opts: Record<string, unknown>) => {
   if (!opts.url === !opts.local) program.error('error: give exactly one of --url <service> or --local', { exitCode: 2 });
   const { options, query } = convertOptions(opts);
+  const exports = exportOptions(opts);
+  await inputKind(folder);
   const { batchCommand } = await import('./batch.js');
   const { summary } = await batchCommand(loadConfigOrExit(), {
     input: folder,
@@ -102,6 +140,7 @@ withConvertOptions(
     include: opts.include as RegExp | undefined,
     exclude: opts.exclude as RegExp | undefined,
     apiKey: (opts.apiKey as string | undefined) ?? process.env.SVG_AI_API_KEY,
+    exports,
   });
   process.exitCode = summary.failed > 0 ? 1 : 0;
 });

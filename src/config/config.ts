@@ -32,10 +32,21 @@ const schema = z.object({
   DEADLINE_TIER2_MS: int(20000, 100, 600000),
   DEADLINE_TIER3_MS: int(45000, 100, 600000),
   TRACE_ATTEMPTS: int(2, 1, 10),
+  // Decoded megapixels of all conversions in flight in one process (their memory, their CPU);
+  // an image over it alone runs when nothing else does.
+  MAX_MEGAPIXELS_IN_FLIGHT: z.coerce.number().positive().max(10000).default(40),
+  // Trace threads idle this long are let go (0: never; they stay warm).
+  THREAD_IDLE_TIMEOUT_MS: int(0, 0, 24 * 3600 * 1000),
+  // A running trace whose caller went away gets this long to stop by itself before its thread is terminated.
+  CANCEL_GRACE_MS: int(10000, 0, 600000),
 
   // Cache.
   CACHE_MAX_BYTES: int(256 * 1024 * 1024, 0, 64 * 1024 * 1024 * 1024),
   CACHE_TTL_SECONDS: int(3600, 1, 30 * 24 * 3600),
+
+  // Stored results for GET /api/results/{id} (re-export without tracing).
+  RESULT_TTL_SECONDS: int(3600, 1, 30 * 24 * 3600),
+  RESULT_MAX_BYTES: int(256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
 
   // Production mode (REDIS_URL set).
   WORKER_CONCURRENCY: int(Math.max(1, os.availableParallelism()), 1, 256),

@@ -7,9 +7,10 @@ export interface RgbaImage {
   readonly data: Uint8Array;
 }
 
-export type EngineName = 'potrace' | 'imagetracer' | 'vtracer';
+/** `pixels` is chosen for tiny images only (see pixel-runs.ts); the request option names the three tracers. */
+export type EngineName = 'potrace' | 'imagetracer' | 'vtracer' | 'pixels';
 
-export const ENGINE_NAMES: readonly EngineName[] = ['potrace', 'imagetracer', 'vtracer'];
+export const ENGINE_NAMES: readonly EngineName[] = ['potrace', 'imagetracer', 'vtracer', 'pixels'];
 
 export interface Engine<P> {
   readonly name: EngineName;

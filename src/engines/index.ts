@@ -1,6 +1,7 @@
 /** Engine registry: one Engine per EngineName, each typed with its own parameters. */
 import type { Engine, EngineName } from './engine.js';
 import { DEFAULT_IMAGETRACER_PARAMS, imagetracerEngine, type ImageTracerParams } from './imagetracer.js';
+import { pixelRunsEngine, type PixelRunsParams } from './pixel-runs.js';
 import { DEFAULT_POTRACE_PARAMS, potraceEngine, type PotraceParams } from './potrace.js';
 import { VTRACER_CLI_DEFAULTS, vtracerEngine, type VtracerParams } from './vtracer.js';
 
@@ -19,6 +20,7 @@ export interface EngineParams {
   potrace: PotraceParams;
   imagetracer: ImageTracerParams;
   vtracer: VtracerParams;
+  pixels: PixelRunsParams;
 }
 
 export type EngineRegistry = { readonly [K in EngineName]: Engine<EngineParams[K]> };
@@ -27,6 +29,7 @@ export const engines: EngineRegistry = {
   potrace: potraceEngine,
   imagetracer: imagetracerEngine,
   vtracer: vtracerEngine,
+  pixels: pixelRunsEngine,
 };
 
 /** Each engine's defaults: colour potrace, imagetracer's 'default' preset, the vtracer CLI. */
@@ -34,6 +37,7 @@ export const DEFAULT_ENGINE_PARAMS: { readonly [K in EngineName]: Readonly<Engin
   potrace: DEFAULT_POTRACE_PARAMS,
   imagetracer: DEFAULT_IMAGETRACER_PARAMS,
   vtracer: VTRACER_CLI_DEFAULTS,
+  pixels: {},
 };
 
-export { imagetracerEngine, potraceEngine, vtracerEngine };
+export { imagetracerEngine, pixelRunsEngine, potraceEngine, vtracerEngine };

@@ -28,6 +28,8 @@ export const ERRORS = {
   NOT_LINE_ART: { status: 422, title: 'Image is not line art', retryable: false },
   RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
   QUEUE_FULL: { status: 429, title: 'Conversion queue full', retryable: true },
+  // The client hung up before the answer: nobody reads this answer; logged at info, counted apart.
+  CLIENT_CLOSED: { status: 499, title: 'Client closed the request', retryable: true },
   INTERNAL: { status: 500, title: 'Internal error', retryable: true },
   NOT_READY: { status: 503, title: 'Service not ready', retryable: true },
   QUEUE_TIMEOUT: { status: 503, title: 'Waited too long for a worker', retryable: true },

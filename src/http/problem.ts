@@ -5,7 +5,8 @@ import { rejected } from '../observability/metrics.js';
 
 export function sendProblem(res: Response, error: AppError, instance?: string): void {
   if (res.headersSent) return;
-  if (error.status < 500) rejected.inc({ code: error.code });
+  // A client that hung up was not refused; it is counted as a client_closed conversion outcome.
+  if (error.status < 500 && error.code !== 'CLIENT_CLOSED') rejected.inc({ code: error.code });
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   if (error.code === 'UPLOAD_TOO_LARGE') {
     // The rest of an oversized body is not worth reading: answer, then close the connection instead

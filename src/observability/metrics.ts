@@ -3,6 +3,8 @@
  * and the alert rules in monitoring/ query them. Rename none without changing those in the same commit.
  */
 import client from 'prom-client';
+import { ENGINE_NAMES } from '../engines/engine.js';
+import { ERRORS, type ErrorCode } from '../errors/catalog.js';
 
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, prefix: 'svgai_' });
@@ -17,7 +19,7 @@ export const httpDuration = new client.Histogram({
 
 export const conversions = new client.Counter({
   name: 'svgai_conversions_total',
-  help: 'Conversions traced, by tier, engine and outcome (ok, below_target, failed).',
+  help: 'Conversions traced, by tier, engine and outcome (ok, below_target, failed, client_closed).',
   labelNames: ['tier', 'engine', 'outcome'] as const,
   registers: [registry],
 });
@@ -73,6 +75,24 @@ export const rejected = new client.Counter({
   registers: [registry],
 });
 
+export const pixelsInFlight = new client.Gauge({
+  name: 'svgai_pixels_in_flight',
+  help: 'Decoded pixels of the conversions admitted and not yet finished in this process (bounded by MAX_MEGAPIXELS_IN_FLIGHT).',
+  registers: [registry],
+});
+
+export const bytesInFlight = new client.Gauge({
+  name: 'svgai_bytes_in_flight',
+  help: 'Decoded RGBA bytes of the conversions admitted and not yet finished in this process (4 per pixel in flight).',
+  registers: [registry],
+});
+
+/** Sets both in-flight gauges from the pool's pixel count. */
+export function recordInFlight(pixels: number): void {
+  pixelsInFlight.set(pixels);
+  bytesInFlight.set(4 * pixels);
+}
+
 /** Records a finished conversion wherever it ran (API process in embedded mode, worker process with Redis). */
 export function recordConversion(r: { tier: number; engine: string; ssim: number; targetMet: boolean; durationMs: number; bytes: number }): void {
   const tier = String(r.tier);
@@ -85,3 +105,27 @@ export function recordConversion(r: { tier: number; engine: string; ssim: number
 export function recordConversionFailure(): void {
   conversions.inc({ tier: 'unknown', engine: 'none', outcome: 'failed' });
 }
+
+/** A conversion whose every caller hung up before it finished: not a failure of the service. */
+export function recordClientClosed(): void {
+  conversions.inc({ tier: 'unknown', engine: 'none', outcome: 'client_closed' });
+}
+
+/**
+ * Every known label value starts at zero, so dashboards and alerts read 0, not "no data", before
+ * the first event (a rate() over a series that appears with its first event also misses that event).
+ */
+function initialiseKnownSeries(): void {
+  for (const code of Object.keys(ERRORS) as ErrorCode[]) {
+    if (ERRORS[code].status < 500 && code !== 'CLIENT_CLOSED') rejected.inc({ code }, 0);
+  }
+  for (const tier of ['1', '2', '3']) {
+    for (const engine of ENGINE_NAMES) for (const outcome of ['ok', 'below_target']) conversions.inc({ tier, engine, outcome }, 0);
+  }
+  for (const outcome of ['failed', 'client_closed']) conversions.inc({ tier: 'unknown', engine: 'none', outcome }, 0);
+  for (const result of ['hit', 'miss', 'error']) cacheRequests.inc({ result }, 0);
+  for (const state of ['waiting', 'active', 'delayed', 'failed']) queueJobs.set({ state }, 0);
+  rateLimited.inc(0);
+  recordInFlight(0);
+}
+initialiseKnownSeries();

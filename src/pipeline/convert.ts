@@ -33,6 +33,7 @@ export async function convertImage(
   limits: ImageLimits,
   deadlines: Readonly<Record<Tier, number>>,
   onProgress?: ProgressListener,
+  isCancelled?: () => boolean,
 ): Promise<ConversionResult> {
   const started = performance.now();
   const startedAt = Date.now();
@@ -44,6 +45,7 @@ export async function convertImage(
     deadlines,
     deadline: startedAt + (options.tier === 'auto' ? Math.max(...Object.values(deadlines)) : deadlines[options.tier]),
     timings: {},
+    ...(isCancelled ? { isCancelled } : {}),
   };
   await runStages(state, undefined, onProgress);
   const { svg, ssim, tier, candidate, probe, image, classification } = state as Required<PipelineState>;

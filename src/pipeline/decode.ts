@@ -13,11 +13,11 @@ export interface DecodedImage extends RgbaImage {
   readonly hasTransparency: boolean;
 }
 
-async function toRgba(bytes: Uint8Array, limits: ImageLimits, ignoreIcc: boolean) {
+type FailOn = 'warning' | 'error';
+
+async function toRgba(bytes: Uint8Array, limits: ImageLimits, ignoreIcc: boolean, failOn: FailOn) {
   return sharp(bytes, {
-    // 'error' and not 'warning': harmless warnings (trailing bytes after IEND/EOI, odd metadata)
-    // must not refuse a good image; truncation and corrupt data are errors and still refuse it.
-    failOn: 'error',
+    failOn,
     limitInputPixels: limits.maxPixels,
     pages: 1,
     page: 0,
@@ -30,18 +30,43 @@ async function toRgba(bytes: Uint8Array, limits: ImageLimits, ignoreIcc: boolean
     .toBuffer({ resolveWithObject: true });
 }
 
+/**
+ * What libjpeg, libpng, libwebp and libnsgif say when the data runs out before the pixels do.
+ * libjpeg only warns ("premature end of data segment") and then fills the rest of a forged
+ * 8192x4882 frame with grey: strict decoding sees the warning, and these words make it a refusal.
+ */
+const TRUNCATION = /premature end|truncat|unexpected end|end of (file|stream)|not enough (image )?data|incomplete/i;
+
+export const isTruncation = (err: unknown): boolean => TRUNCATION.test(err instanceof Error ? err.message : String(err));
+
+/**
+ * Strict first: a decode that warns of missing data is refused. A warning of anything else
+ * (trailing bytes after IEND/EOI, odd metadata) must not refuse a good image, so such a file is
+ * decoded again failing on errors only; truncation and corrupt data are errors there too.
+ */
+async function decodeStrictly(bytes: Uint8Array, limits: ImageLimits, ignoreIcc: boolean) {
+  try {
+    return await toRgba(bytes, limits, ignoreIcc, 'warning');
+  } catch (err) {
+    if (isTruncation(err)) throw err;
+    return toRgba(bytes, limits, ignoreIcc, 'error');
+  }
+}
+
+const damaged = (probe: ProbeResult, cause: unknown) =>
+  new AppError('INVALID_IMAGE', `The ${probe.format.toUpperCase()} data is damaged or incomplete and could not be decoded.`, { cause });
+
 export async function decodeImage(bytes: Uint8Array, probe: ProbeResult, limits: ImageLimits): Promise<DecodedImage> {
   let out: Awaited<ReturnType<typeof toRgba>>;
   try {
-    out = await toRgba(bytes, limits, false);
+    out = await decodeStrictly(bytes, limits, false);
   } catch (first) {
+    if (isTruncation(first)) throw damaged(probe, first);
     // A broken embedded ICC profile is metadata, not pixels: decode once more without it.
     try {
-      out = await toRgba(bytes, limits, true);
+      out = await decodeStrictly(bytes, limits, true);
     } catch {
-      throw new AppError('INVALID_IMAGE', `The ${probe.format.toUpperCase()} data is damaged or incomplete and could not be decoded.`, {
-        cause: first,
-      });
+      throw damaged(probe, first);
     }
   }
   const { data, info } = out;

@@ -2,13 +2,14 @@
 import type { EngineName, RgbaImage } from '../engines/engine.js';
 import { engines } from '../engines/index.js';
 import { AppError } from '../errors/app-error.js';
-import { renderSvg } from '../quality/rasterize.js';
-import { measureSsim } from '../quality/ssim.js';
+import { releaseNativeMemory } from '../quality/native-memory.js';
+import { measureSvgSsim } from '../quality/ssim.js';
 import { assertSafeSvg } from '../quality/svg-allowlist.js';
 import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
 import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
 import type { Rgb } from '../color/quantize.js';
+import { toOutlines } from './stroke-style.js';
 import { keepShapes, shapeOptions } from '../shapes/keep.js';
 
 /** How a traced SVG is finished before it is scored. */
@@ -19,6 +20,8 @@ export interface Finish {
   gapFiller?: number;
   /** Every fill and stroke colour is replaced by its nearest (Oklab) colour in this list. */
   colours?: Rgb[];
+  /** draw_style=stroke: every outline stroked this many *source* pixels wide, nothing filled (no gap filler then). */
+  outline?: number;
   /** Regions a circle, ellipse or rectangle fits are written as that primitive, where the score allows (src/shapes/). */
   shapes?: boolean;
 }
@@ -33,42 +36,62 @@ export interface Evaluator {
   evaluate(engine: EngineName, params: object, image: RgbaImage, label: string, finish?: Finish): Promise<Candidate>;
   /** SSIMs measured so far, by exact SVG text: the score stage re-uses a measurement only for identical bytes. */
   readonly measured: Map<string, number>;
+  /** Milliseconds spent so far finishing and optimising candidates, and rendering and scoring them. */
+  readonly spent: { optimize: number; score: number };
 }
 
-export function scoreSvg(source: DecodedImage, svg: string): number {
-  return measureSsim(source, renderSvg(svg, source.width, source.height));
+export async function scoreSvg(source: DecodedImage, svg: string): Promise<number> {
+  const ssim = await measureSvgSsim(source, svg);
+  // The renders are garbage now, outside the JS heap.
+  await releaseNativeMemory(source.width * source.height);
+  return ssim;
+}
+
+/** Fit a traced SVG to the source's size, finish and optimise it: the SVG that would be returned. */
+function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: Finish): string {
+  let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
+  if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
+  if (finish.outline && finish.outline > 0) svg = toOutlines(svg, (finish.outline * image.width) / source.width);
+  else if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
+  return optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
 }
 
 /** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */
 export async function traceSvg(source: DecodedImage, engine: EngineName, params: object, image: RgbaImage, finish: Finish = {}): Promise<string> {
   const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
-  const raw = await engineImpl.trace(image, params);
-  let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
-  if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
-  if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
-  return optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
+  return finishSvg(source, await engineImpl.trace(image, params), image, finish);
 }
 
 export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, defaults: Finish = {}): Evaluator {
   const measured = new Map<string, number>();
+  const spent = { optimize: 0, score: 0 };
   return {
     measured,
+    spent,
     async evaluate(engine, params, image, label, finish) {
-      let svg = await traceSvg(source, engine, params, image, { ...defaults, ...finish });
+      const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
+      const raw = await engineImpl.trace(image, params);
+      const optimizing = performance.now();
+      let svg = finishSvg(source, raw, image, { ...defaults, ...finish });
+      spent.optimize += performance.now() - optimizing;
       if (svg.length > maxSvgBytes) {
         throw new AppError('TOO_COMPLEX', `The traced SVG would be ${(svg.length / 1e6).toFixed(1)} MB, over the ${(maxSvgBytes / 1e6).toFixed(1)} MB limit.`);
       }
       assertSafeSvg(svg);
-      let ssim = scoreSvg(source, svg);
+      const scoring = performance.now();
+      let ssim = await scoreSvg(source, svg);
+      spent.score += performance.now() - scoring;
       const f = { ...defaults, ...finish };
       if (f.shapes) {
         // Scored here, before the candidate is compared: the SSIM returned is that of the SVG with primitives.
+        const fitting = performance.now();
         const options = shapeOptions(image.width / source.width, f.precision ?? DEFAULT_PRECISION);
-        const kept = keepShapes(svg, ssim, (s) => scoreSvg(source, s), options);
+        const kept = await keepShapes(svg, ssim, (s) => scoreSvg(source, s), options);
         if (kept) {
           assertSafeSvg(kept.svg);
           ({ svg, ssim } = kept);
         }
+        spent.score += performance.now() - fitting;
       }
       measured.set(svg, ssim);
       return { engine, label, svg, ssim, bytes: Buffer.byteLength(svg) };

@@ -3,6 +3,7 @@
  * and checks the deadline between them. Adding a stage is one function and one line in STAGES.
  */
 import type { RgbaImage } from '../engines/engine.js';
+import { isTinyImage } from '../engines/pixel-runs.js';
 import { AppError } from '../errors/app-error.js';
 import { strategyFor } from '../tiers/index.js';
 import type { Candidate } from '../tiers/strategy.js';
@@ -10,12 +11,14 @@ import { SEARCH_BUDGET_MS, TIER_TARGETS, type Tier } from '../tiers/thresholds.j
 import { classify, type Classification } from './classify.js';
 import { decodeImage, type DecodedImage } from './decode.js';
 import { makeEvaluator, scoreSvg, type Evaluator } from './evaluate.js';
+import { assertGifDataSuffices } from './gif-data.js';
 import { guardLimits } from './guard.js';
 import type { ImageLimits } from './limits.js';
 import type { ConvertOptions } from './options.js';
 import { probeImage, type ProbeResult } from './probe.js';
 import { scaleToLongerSide } from './resize.js';
 import { sniffFormat, type ImageFormat } from './sniff.js';
+import { outlineWidth } from './stroke-style.js';
 
 export type StageName = 'sniff' | 'probe' | 'guard' | 'decode' | 'classify' | 'trace' | 'optimize' | 'score';
 
@@ -38,6 +41,17 @@ export interface PipelineState {
   svg?: string;
   ssim?: number;
   timings: Partial<Record<StageName, number>>;
+  /**
+   * Time a stage spent on another stage's work, by that stage: the trace stage optimises and scores
+   * every candidate it tries, and that time is reported as optimize and score, not as trace.
+   */
+  workFor?: Partial<Record<StageName, number>>;
+  /** True once the caller went away: the conversion stops at the next stage or candidate. */
+  readonly isCancelled?: () => boolean;
+}
+
+function checkCancelled(state: PipelineState): void {
+  if (state.isCancelled?.()) throw new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.');
 }
 
 export interface Stage {
@@ -67,7 +81,14 @@ export const probe: Stage = {
   },
 };
 
-export const guard: Stage = { name: 'guard', run: (s) => guardLimits(need(s.probe, 'probe'), s.limits) };
+export const guard: Stage = {
+  name: 'guard',
+  run: (s) => {
+    const probe = need(s.probe, 'probe');
+    guardLimits(probe, s.limits);
+    if (probe.format === 'gif') assertGifDataSuffices(s.input);
+  },
+};
 
 export const decode: Stage = {
   name: 'decode',
@@ -91,7 +112,13 @@ export const trace: Stage = {
     const source = need(s.image, 'image');
     const tier = need(s.tier, 'tier');
     const cache = new Map<number, Promise<RgbaImage>>();
-    s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes);
+    const outline = outlineWidth(s.options);
+    s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes, outline ? { outline } : {});
+    if (isTinyImage(source)) {
+      // A few pixels: the exact answer (one rectangle per run) beats any trace, and costs nothing.
+      s.candidate = await s.evaluator.evaluate('pixels', {}, source, 'exact pixel runs');
+      return;
+    }
     const now = Date.now();
     const budget = s.options.timeBudgetMs ?? SEARCH_BUDGET_MS[tier];
     s.candidate = await strategyFor(tier).run({
@@ -106,15 +133,19 @@ export const trace: Stage = {
         if (!image) cache.set(side, (image = reducedTo(source, side)));
         return image;
       },
-      evaluate: (engine, params, image, label, finish) => need(s.evaluator, 'evaluator').evaluate(engine, params, image, label, finish),
+      evaluate: async (engine, params, image, label, finish) => {
+        checkCancelled(s);
+        return need(s.evaluator, 'evaluator').evaluate(engine, params, image, label, finish);
+      },
     });
+    s.workFor = { ...s.workFor, optimize: s.evaluator.spent.optimize, score: s.evaluator.spent.score };
   },
 };
 
 /**
  * Every candidate was optimised before it was scored, inside the trace stage: the search compares
  * final byte counts, and the score must be of the exact text returned. This stage takes the chosen
- * one's optimised SVG; its time is the hand-over, the optimising itself is timed within `trace`.
+ * one's optimised SVG; its timing is the optimising done for every candidate (see `workFor`).
  */
 export const optimize: Stage = {
   name: 'optimize',
@@ -125,10 +156,10 @@ export const optimize: Stage = {
 
 export const score: Stage = {
   name: 'score',
-  run: (s) => {
+  run: async (s) => {
     const svg = need(s.svg, 'svg');
     // The evaluator already measured this exact text when the strategy chose it; anything else is measured now.
-    s.ssim = s.evaluator?.measured.get(svg) ?? scoreSvg(need(s.image, 'image'), svg);
+    s.ssim = s.evaluator?.measured.get(svg) ?? (await scoreSvg(need(s.image, 'image'), svg));
   },
 };
 
@@ -152,6 +183,8 @@ export async function admit(input: Uint8Array, options: ConvertOptions, limits: 
 
 export const STAGES: readonly Stage[] = [sniff, probe, guard, decode, classifyStage, trace, optimize, score];
 
+const sum = (times: Partial<Record<StageName, number>> | undefined): number => Object.values(times ?? {}).reduce((a, b) => a + b, 0);
+
 export type ProgressListener = (stage: StageName, index: number, total: number, state: Readonly<PipelineState>) => void;
 
 export async function runStages(
@@ -160,13 +193,16 @@ export async function runStages(
   onProgress?: ProgressListener,
 ): Promise<PipelineState> {
   for (const [index, stage] of stages.entries()) {
+    checkCancelled(state);
     if (Date.now() > state.deadline) {
       throw new AppError('TRACE_TIMEOUT', `The conversion ran out of time before the ${stage.name} stage.`);
     }
     onProgress?.(stage.name, index, stages.length, state);
     const started = performance.now();
+    const handedOver = sum(state.workFor);
     await stage.run(state);
-    state.timings[stage.name] = Math.round((performance.now() - started) * 10) / 10;
+    const elapsed = performance.now() - started - (sum(state.workFor) - handedOver) + (state.workFor?.[stage.name] ?? 0);
+    state.timings[stage.name] = Math.round(Math.max(0, elapsed) * 10) / 10;
   }
   return state;
 }

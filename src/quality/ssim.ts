@@ -12,7 +12,7 @@
  * returned score independently with ssim.js on full-size composites).
  */
 import type { RgbaImage } from '../engines/engine.js';
-import type { RenderedSvg } from './rasterize.js';
+import { renderSvgBands, type RenderedSvg } from './rasterize.js';
 
 type Background = 0 | 255;
 
@@ -34,10 +34,10 @@ function sourceLuma(image: RgbaImage, bg: Background): Uint8Array {
   return out;
 }
 
-function renderLuma(render: RenderedSvg, bg: Background): Uint8Array {
+function renderLuma(render: RenderedSvg, bg: Background, out = new Uint8Array(render.width * render.height), offset = 0): Uint8Array {
   const p = render.premultiplied;
-  const out = new Uint8Array(render.width * render.height);
-  for (let q = 0, i = 0; q < out.length; q++, i += 4) {
+  const end = offset + render.width * render.height;
+  for (let q = offset, i = 0; q < end; q++, i += 4) {
     const under = bg === 255 ? 255 - p[i + 3]! : 0;
     out[q] = luma(Math.min(255, p[i]! + under), Math.min(255, p[i + 1]! + under), Math.min(255, p[i + 2]! + under));
   }
@@ -189,11 +189,11 @@ function sourcePlane(source: RgbaImage, bg: Background, f: number) {
   return plane;
 }
 
-function ssimOver(source: RgbaImage, render: RenderedSvg, bg: Background): number {
+function ssimOver(source: RgbaImage, renderedLuma: Uint8Array, bg: Background): number {
   const { width, height } = source;
   const f = ssimDownsampleFactor(width, height);
   const a = sourcePlane(source, bg, f);
-  let b: Plane = { width, height, values: renderLuma(render, bg) };
+  let b: Plane = { width, height, values: renderedLuma };
   if (f > 1) b = downsample(b, f);
   const bi = toIntegerPlane(b);
   const mssim = weberSsim(a, bi);
@@ -203,6 +203,19 @@ function ssimOver(source: RgbaImage, render: RenderedSvg, bg: Background): numbe
 }
 
 export function measureSsim(source: RgbaImage & { hasTransparency: boolean }, render: RenderedSvg): number {
-  const white = ssimOver(source, render, 255);
-  return source.hasTransparency ? Math.min(white, ssimOver(source, render, 0)) : white;
+  const white = ssimOver(source, renderLuma(render, 255), 255);
+  return source.hasTransparency ? Math.min(white, ssimOver(source, renderLuma(render, 0), 0)) : white;
+}
+
+/** measureSsim of `svg` rendered at the source's size, rendered band by band (see renderSvgBands). */
+export async function measureSvgSsim(source: RgbaImage & { hasTransparency: boolean }, svg: string): Promise<number> {
+  const { width, height } = source;
+  const white = new Uint8Array(width * height);
+  const black = source.hasTransparency ? new Uint8Array(width * height) : undefined;
+  await renderSvgBands(svg, width, height, (band, y0) => {
+    renderLuma(band, 255, white, y0 * width);
+    if (black) renderLuma(band, 0, black, y0 * width);
+  });
+  const overWhite = ssimOver(source, white, 255);
+  return black ? Math.min(overWhite, ssimOver(source, black, 0)) : overWhite;
 }

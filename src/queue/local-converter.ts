@@ -5,7 +5,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { AppError, isDeferral } from '../errors/app-error.js';
-import { recordConversion, recordConversionFailure } from '../observability/metrics.js';
+import { recordClientClosed, recordConversion, recordConversionFailure } from '../observability/metrics.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import type { ConvertOptions } from '../pipeline/options.js';
 import { conversionKey, type ResultCache } from '../store/result-cache.js';
@@ -124,7 +124,8 @@ export class LocalConverter implements Converter {
     } catch (err) {
       // A trace that never started (queue full or wait over: 429/503) or that every caller left
       // is not a failed conversion; the request metrics show those.
-      if (!isDeferral(err) && !signal.aborted) {
+      if (signal.aborted) recordClientClosed();
+      else if (!isDeferral(err)) {
         if (!(err instanceof AppError) || err.status >= 500) this.failed++;
         recordConversionFailure();
       }
@@ -134,8 +135,9 @@ export class LocalConverter implements Converter {
     }
   }
 
+  /** Ready once every trace thread is warm, so the first request is as fast as the next ones. */
   async isReady(): Promise<boolean> {
-    return true;
+    return this.pool.ready;
   }
 
   async counts(): Promise<QueueCounts> {

@@ -136,7 +136,7 @@ export class RedisConverter implements Converter {
         ttl,
       );
     });
-    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('caller went away')), { once: true }));
+    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.')), { once: true }));
     const finished = this.finished(id);
     try {
       await Promise.race([finished.settled, timeout, aborted]);

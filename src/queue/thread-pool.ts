@@ -2,6 +2,17 @@
  * The worker-thread pool every conversion runs on. It owns the hard limits of a single trace:
  * time in the queue, the tier's deadline (the thread is terminated, not asked nicely), heap size,
  * and retries when a thread dies for reasons that are not the image's fault.
+ *
+ * WORKER_THREADS conversions run at once, on WORKER_THREADS + 1 threads created at start that stay
+ * (unless THREAD_IDLE_TIMEOUT_MS is set); each is warmed before it takes a task, and a terminated
+ * one is replaced and warmed in the background. A caller that goes away is answered at once, its
+ * slot goes to the next conversion (on the spare thread) and its trace is asked to stop at its next
+ * check, so no thread is lost; only a trace that ignores that for CANCEL_GRACE_MS is terminated.
+ *
+ * Admission is by decoded pixels as well as by count: a conversion starts only while the
+ * megapixels in flight stay within MAX_MEGAPIXELS_IN_FLIGHT (first come, first served, so a large
+ * image is never overtaken forever), which bounds memory and keeps two large images from sharing
+ * the CPU and both missing their deadlines.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -10,7 +21,10 @@ import { AppError } from '../errors/app-error.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import { limitsFromConfig } from '../pipeline/limits.js';
 import type { ConvertOptions } from '../pipeline/options.js';
-import type { ProgressMessage, TraceReply, TraceTask } from './trace-task.js';
+import { probeImage } from '../pipeline/probe.js';
+import { sniffFormat } from '../pipeline/sniff.js';
+import { recordInFlight } from '../observability/metrics.js';
+import type { ProgressMessage, TraceReply, TraceTask, WarmMessage } from './trace-task.js';
 
 /** Source checkouts (tests, tsx) run the TypeScript worker through tsx; builds run the compiled one. */
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -24,47 +38,170 @@ export interface PoolRunOptions {
 
 export interface PoolStats {
   threads: number;
+  /** Threads that finished warming up and are alive. */
+  warm: number;
   active: number;
   waiting: number;
   completed: number;
+  /** Decoded pixels of the conversions admitted and not yet finished. */
+  pixelsInFlight: number;
+  /** Threads that ended (terminated at a deadline, crashed, let go when idle) since the start. */
+  threadsEnded: number;
+}
+
+interface BudgetWaiter {
+  pixels: number;
+  admit: () => void;
 }
 
 type AbortReason = 'queue-wait' | 'deadline' | 'caller';
+
+const clientClosed = (cause?: unknown) =>
+  new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.', { cause });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class TracePool {
   private readonly piscina: Piscina<TraceTask, TraceReply>;
+  /** Conversions submitted and not finished; `running` of them have been taken by a thread. */
   private active = 0;
+  private running = 0;
+  private readonly warmThreads = new Set<number>();
+  private readonly budget: number;
+  private inFlight = 0;
+  private readonly budgetQueue: BudgetWaiter[] = [];
+  private markWarm!: () => void;
+  /** Settles once every thread of the starting pool is warm: readiness waits for it. */
+  readonly warm: Promise<void> = new Promise((resolve) => (this.markWarm = resolve));
+  private isWarm = false;
+  private threadsEnded = 0;
+  /** Threads kept alive at all times: every one, unless THREAD_IDLE_TIMEOUT_MS lets idle ones go. */
+  private readonly minThreads: number;
+  private readonly threadCount: number;
+  /** Conversions holding one of the WORKER_THREADS slots (admitted, caller still there). */
+  private live = 0;
 
   constructor(
     private readonly config: Config,
     workerFile: URL = DEFAULT_WORKER,
   ) {
+    this.budget = Math.round(config.MAX_MEGAPIXELS_IN_FLIGHT * 1_000_000);
+    // One thread more than conversions may run at once: a trace whose caller went away finishes its
+    // current step on its own thread while the next request already runs, warm, on the spare.
+    this.threadCount = config.WORKER_THREADS + 1;
+    this.minThreads = config.THREAD_IDLE_TIMEOUT_MS === 0 ? this.threadCount : 1;
     this.piscina = new Piscina({
       filename: workerFile.href,
-      minThreads: 1,
-      maxThreads: config.WORKER_THREADS,
+      // Every thread exists from the start and is replaced when terminated (piscina keeps minThreads);
+      // a replacement takes tasks only once warm, since the worker's handler is that promise.
+      minThreads: this.minThreads,
+      maxThreads: this.threadCount,
       maxQueue: config.QUEUE_MAX_PENDING,
-      idleTimeout: 60_000,
+      idleTimeout: config.THREAD_IDLE_TIMEOUT_MS === 0 ? Infinity : config.THREAD_IDLE_TIMEOUT_MS,
       resourceLimits: { maxOldGenerationSizeMb: config.THREAD_MAX_HEAP_MB },
       execArgv: workerFile.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
     });
+    this.piscina.on('message', (message: Partial<WarmMessage>) => {
+      if (typeof message?.svgaiWarm !== 'number') return;
+      this.warmThreads.add(message.svgaiWarm);
+      if (!this.isWarm && this.warmThreads.size >= this.minThreads) {
+        this.isWarm = true;
+        this.markWarm();
+      }
+    });
+    this.piscina.on('workerDestroy', (worker: { id: number }) => {
+      this.warmThreads.delete(worker.id);
+      this.threadsEnded++;
+    });
+  }
+
+  /** True once every starting thread has warmed up; replacements warm in the background after that. */
+  get ready(): boolean {
+    return this.isWarm;
   }
 
   stats(): PoolStats {
     return {
       threads: this.piscina.threads.length,
-      // `active` counts from submission; the ones still queued inside the pool are waiting, not running.
-      active: Math.max(0, this.active - this.piscina.queueSize),
-      waiting: this.piscina.queueSize,
+      warm: this.warmThreads.size,
+      active: this.running,
+      // Waiting for pixels in the budget or for a thread.
+      waiting: this.active - this.running,
       completed: this.piscina.completed,
+      pixelsInFlight: this.inFlight,
+      threadsEnded: this.threadsEnded,
     };
   }
 
   /** True when a new task would be refused straight away. */
   get full(): boolean {
-    return this.piscina.queueSize >= this.config.QUEUE_MAX_PENDING;
+    return this.active - this.running >= this.config.QUEUE_MAX_PENDING;
+  }
+
+  /** Decoded pixels of the first frame, from the header; 0 when unreadable (the trace refuses it precisely). */
+  private async pixelsOf(input: Uint8Array): Promise<number> {
+    try {
+      const probe = await probeImage(input, sniffFormat(input));
+      return probe.width * probe.height;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Waits until `pixels` fit in the budget (or nothing else runs); FIFO, so no image is overtaken forever. */
+  private acquire(pixels: number, signal: AbortSignal): Promise<void> {
+    const fits = () => this.budgetQueue.length === 0 && this.admits(pixels);
+    if (fits()) {
+      this.take(pixels);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: BudgetWaiter = {
+        pixels,
+        admit: () => {
+          signal.removeEventListener('abort', onAbort);
+          this.take(pixels);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const at = this.budgetQueue.indexOf(waiter);
+        if (at >= 0) this.budgetQueue.splice(at, 1);
+        this.admitWaiting();
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.budgetQueue.push(waiter);
+    });
+  }
+
+  /** A free slot, and the pixels fit in the budget (or nothing else is in flight). */
+  private admits(pixels: number): boolean {
+    return this.live < this.config.WORKER_THREADS && (this.inFlight === 0 || this.inFlight + pixels <= this.budget);
+  }
+
+  private releaseSlot(): void {
+    this.live--;
+    this.admitWaiting();
+  }
+
+  private take(pixels: number): void {
+    this.live++;
+    this.inFlight += pixels;
+    recordInFlight(this.inFlight);
+  }
+
+  private release(pixels: number): void {
+    this.inFlight -= pixels;
+    recordInFlight(this.inFlight);
+    this.admitWaiting();
+  }
+
+  private admitWaiting(): void {
+    for (let head = this.budgetQueue[0]; head && this.admits(head.pixels); head = this.budgetQueue[0]) {
+      this.budgetQueue.shift();
+      head.admit();
+    }
   }
 
   async convert(input: Uint8Array, options: ConvertOptions, run: PoolRunOptions = {}): Promise<ConversionResult> {
@@ -72,9 +209,9 @@ export class TracePool {
       try {
         return await this.runOnce(input, options, run);
       } catch (err) {
-        if (err instanceof AppError || run.signal?.aborted || attempt >= this.config.TRACE_ATTEMPTS) {
-          throw err instanceof AppError ? err : this.unexpected(err);
-        }
+        if (err instanceof AppError) throw err;
+        if (run.signal?.aborted) throw clientClosed(err);
+        if (attempt >= this.config.TRACE_ATTEMPTS) throw this.unexpected(err);
         // The thread died for a reason that is not the input's (crash, exit): back off, try a fresh one.
         await sleep(100 * 2 ** (attempt - 1));
       }
@@ -99,15 +236,35 @@ export class TracePool {
       controller.abort(why);
     };
     let timer = setTimeout(() => abort('queue-wait'), this.config.QUEUE_WAIT_MS);
-    const onCallerAbort = () => abort('caller');
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    let startedAt: number | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let slotHeld = false;
+    let callerGone!: (err: AppError) => void;
+    const gone = new Promise<never>((_, reject) => (callerGone = reject));
+    gone.catch(() => undefined);
+    const onCallerAbort = () => {
+      if (startedAt === undefined) return abort('caller'); // not running yet: simply dropped
+      // Running: ask the trace to stop and answer now; terminate the thread only if it does not stop.
+      reason ??= 'caller';
+      Atomics.store(cancel, 0, 1);
+      // Its slot goes to the next conversion now (on the spare thread); its pixels stay counted until it stops.
+      if (slotHeld) {
+        slotHeld = false;
+        this.releaseSlot();
+      }
+      graceTimer = setTimeout(() => controller.abort('caller'), this.config.CANCEL_GRACE_MS);
+      callerGone(clientClosed());
+    };
     run.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (run.signal?.aborted) onCallerAbort();
 
     const { port1, port2 } = new MessageChannel();
-    let startedAt: number | undefined;
     let tierKnown = false;
     port1.on('message', (message: ProgressMessage) => {
       if (startedAt === undefined) {
         startedAt = Date.now();
+        this.running++;
         clearTimeout(timer);
         const longest = options.tier === 'auto' ? Math.max(...Object.values(deadlines)) : deadlines[options.tier];
         timer = setTimeout(() => abort('deadline'), longest);
@@ -122,15 +279,39 @@ export class TracePool {
     });
 
     this.active++;
-    try {
-      const reply = await this.piscina.run(
-        { input, options, limits: limitsFromConfig(this.config), deadlines, progress: port2 },
+    const pixels = await this.pixelsOf(input);
+    let admitted = false;
+    const traced = (async () => {
+      await this.acquire(pixels, controller.signal);
+      admitted = true;
+      slotHeld = true;
+      return this.piscina.run(
+        { input, options, limits: limitsFromConfig(this.config), deadlines, progress: port2, cancel },
         { signal: controller.signal, transferList: [port2] },
       );
+    })();
+    // The bookkeeping follows the trace itself, which may outlive a caller that went away.
+    const settled = traced.finally(() => {
+      this.active--;
+      if (startedAt !== undefined) this.running--;
+      if (slotHeld) {
+        slotHeld = false;
+        this.live--;
+      }
+      if (admitted) this.release(pixels);
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
+      run.signal?.removeEventListener('abort', onCallerAbort);
+      port1.close();
+    });
+    settled.catch(() => undefined);
+    try {
+      const reply = await Promise.race([settled, gone]);
       if (!reply.ok) throw AppError.fromJSON(reply.error) ?? this.unexpected(reply.error);
       return reply.result;
     } catch (err) {
       if (err instanceof AppError) throw err;
+      if (reason === 'caller') throw clientClosed(err);
       if (reason === 'queue-wait') {
         throw new AppError('QUEUE_TIMEOUT', `No worker was free within ${this.config.QUEUE_WAIT_MS} ms; retry later.`, {
           retryAfterSeconds: 10,
@@ -149,11 +330,6 @@ export class TracePool {
         throw new AppError('QUEUE_FULL', 'The conversion queue is full; retry after a short wait.', { retryAfterSeconds: 5 });
       }
       throw err;
-    } finally {
-      this.active--;
-      clearTimeout(timer);
-      run.signal?.removeEventListener('abort', onCallerAbort);
-      port1.close();
     }
   }
 

@@ -14,6 +14,13 @@ export interface TraceTask {
   deadlines: Record<Tier, number>;
   /** Receives ProgressMessage as each stage starts. */
   progress?: MessagePort;
+  /** Shared flag the pool sets to 1 when the caller went away: the trace stops at its next check. */
+  cancel?: Int32Array;
+}
+
+/** Posted by a trace thread on its parent port once it is warm (engines loaded, hot loops compiled). */
+export interface WarmMessage {
+  svgaiWarm: number;
 }
 
 export interface ProgressMessage {

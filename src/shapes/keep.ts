@@ -29,17 +29,18 @@ export interface KeptShapes {
 }
 
 /** `baseline` is the score of `svg` itself; `score` measures any SVG against the source. */
-export function keepShapes(svg: string, baseline: number, score: (svg: string) => number, options: ShapeOptions): KeptShapes | null {
+export async function keepShapes(svg: string, baseline: number, score: (svg: string) => Promise<number>, options: ShapeOptions): Promise<KeptShapes | null> {
   const all = fitShapes(svg, options);
   if (all.written.length === 0) return null;
   const floor = baseline - MAX_SSIM_LOSS;
-  const ssim = score(all.svg);
+  const ssim = await score(all.svg);
   if (ssim >= floor) return { svg: all.svg, ssim, shapes: all.written };
   if (all.found.length > MAX_SINGLY) return null;
-  const losses = all.found.map((_s, i) => {
+  const losses: number[] = [];
+  for (const i of all.found.keys()) {
     const one = fitShapes(svg, { ...options, accept: (j) => j === i });
-    return one.written.length === 0 ? Infinity : baseline - score(one.svg);
-  });
+    losses.push(one.written.length === 0 ? Infinity : baseline - (await score(one.svg)));
+  }
   const order = losses.map((loss, i) => ({ loss, i })).filter((x) => x.loss < MAX_SSIM_LOSS).sort((a, b) => a.loss - b.loss);
   const chosen = new Set<number>();
   let total = 0;
@@ -50,7 +51,7 @@ export function keepShapes(svg: string, baseline: number, score: (svg: string) =
   }
   if (chosen.size === 0) return null;
   const some = fitShapes(svg, { ...options, accept: (j) => chosen.has(j) });
-  const kept = score(some.svg);
+  const kept = await score(some.svg);
   if (some.written.length === 0 || kept < floor) return null;
   return { svg: some.svg, ssim: kept, shapes: some.written };
 }

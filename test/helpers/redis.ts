@@ -167,7 +167,7 @@ export interface ApiProcess {
 
 /**
  * Starts the API (`node dist/main.js`, what `npm start` runs) as a real child process and waits
- * until it serves /health. Redis may be down: the API starts anyway.
+ * until it serves /health (and, embedded, /ready). Redis may be down: the API starts anyway.
  */
 export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
@@ -181,6 +181,8 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`API on ${port}`, async () => (await fetch(`${base}/health`)).ok, 20_000);
+  // Embedded, it is ready once its trace threads are warm, as a load balancer would wait for.
+  if (!env.REDIS_URL) await waitFor(`API on ${port} ready (${output})`, async () => (await fetch(`${base}/ready`)).ok, 60_000);
   return { child, port, base, exited, output: () => output };
 }
 

@@ -115,13 +115,21 @@ describe.skipIf(needs.missing)('nginx in front of two API instances', () => {
       const direct = await rawRequest(a.port, { path });
       expect(direct.body.toString(), `app ${path}`).toContain('svgai_http_request_duration_seconds');
     }
-    const spellings = ['/metrics', '/Metrics', '/METRICS', '/metrics/', '//metrics', '/metrics?x=1', '/./metrics', '/api/../metrics', '/api/%2e%2e/metrics', '/health/../metrics', '/metrics%2F', '/'];
+    const spellings = ['/metrics', '/Metrics', '/METRICS', '/metrics/', '//metrics', '/metrics?x=1', '/./metrics', '/api/../metrics', '/api/%2e%2e/metrics', '/health/../metrics', '/metrics%2F', '/studio', '/assets/', '/docs/x', '/assets/../metrics'];
     for (const path of spellings) {
       const res = await rawRequest(front.port, { path });
       expect(res.status, path).toBe(404);
       expect(res.headers['content-type'], path).toBe('application/problem+json');
       expect(res.body.toString(), path).not.toContain('svgai_');
       expect(JSON.parse(res.body.toString()).code, path).toBe('NOT_FOUND');
+    }
+  });
+
+  it('passes the studio page, its assets, /openapi.json and /docs through', async () => {
+    for (const [path, type] of [['/', 'text/html'], ['/assets/studio.js', 'javascript'], ['/assets/studio.css', 'text/css'], ['/openapi.json', 'application/json'], ['/docs', 'text/html']] as const) {
+      const res = await rawRequest(front.port, { path });
+      expect(res.status, path).toBe(200);
+      expect(res.headers['content-type'], path).toContain(type);
     }
   });
 

@@ -10,6 +10,8 @@ export interface Upload {
   bytes: Buffer;
   /** Form fields (multipart only), merged with the query string by the route. */
   fields: Record<string, unknown>;
+  /** The client's file name (multipart only), for the answer's Content-Disposition. */
+  name?: string | undefined;
 }
 
 declare module 'express-serve-static-core' {
@@ -107,7 +109,7 @@ export function uploadMiddleware(maxBytes: number): RequestHandler {
       return form(req, res, (err?: unknown) => {
         if (err) return next(multerError(err, maxBytes));
         if (!req.file) return next(new AppError('MISSING_IMAGE', 'The form has no file in the field named "image".'));
-        req.upload = { bytes: req.file.buffer, fields: { ...(req.body as Record<string, unknown>) } };
+        req.upload = { bytes: req.file.buffer, fields: { ...(req.body as Record<string, unknown>) }, name: req.file.originalname };
         next();
       });
     }

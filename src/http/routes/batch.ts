@@ -15,6 +15,9 @@ import { parseOptions } from '../../pipeline/options.js';
 import { admit } from '../../pipeline/stages.js';
 import type { Converter } from '../../queue/converter.js';
 import type { BatchItem, BatchRecord, BatchStore } from '../../store/batch-store.js';
+import { resultIdOf, type ResultStore } from '../../store/result-store.js';
+import { setResultHeaders } from '../export-response.js';
+import { storedResultId } from './jobs.js';
 import { MAX_FIELDS, MULTIPART_OVERHEAD, multerError } from '../middleware/upload.js';
 import { sendProblem } from '../problem.js';
 import { mergeOptionSources, sendSvg } from './convert.js';
@@ -68,6 +71,10 @@ function batchUpload(config: Config) {
         if (code === 'LIMIT_FILE_COUNT' || (code === 'LIMIT_UNEXPECTED_FILE' && (err as { field?: string }).field === 'images')) {
           return next(batchTooLarge(config, `A batch may hold at most ${config.BATCH_MAX_FILES} files; send the rest in another batch.`));
         }
+        if (code === 'LIMIT_UNEXPECTED_FILE') {
+          const field = String((err as { field?: string }).field ?? '').replace(/[^\w.-]/g, '').slice(0, 40);
+          return next(new AppError('INVALID_MULTIPART', `Send a batch's files in form fields named "images"; this form has a file in "${field}".`));
+        }
         return next(multerError(err, config.MAX_UPLOAD_BYTES));
       }
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
@@ -86,7 +93,7 @@ function itemRow(item: BatchItem, job: Awaited<ReturnType<Converter['job']>>): R
   return { file: item.name, status: 'converted', tier: r.tier, engine: r.engine, ssim: r.ssim, ms: r.durationMs, bytes: r.bytes };
 }
 
-export function batchRouter(config: Config, converter: Converter, batches: BatchStore): Router {
+export function batchRouter(config: Config, converter: Converter, batches: BatchStore, results: ResultStore): Router {
   const router = Router();
   const limits = limitsFromConfig(config);
 
@@ -154,12 +161,18 @@ export function batchRouter(config: Config, converter: Converter, batches: Batch
 
   router.get('/api/batch/:id', async (req, res) => {
     const batch = await load(req.params.id);
-    const rows = (await rowsOf(batch)).map(({ item, job }) => ({
-      index: item.index,
-      ...itemRow(item, job),
-      ...(job?.state === 'completed' ? { svgUrl: `/api/batch/${batch.id}/items/${item.index}/svg` } : {}),
-      ...(job?.state === 'failed' || item.error ? { detail: (item.error ?? job?.error)?.detail } : {}),
-    }));
+    const rows = await Promise.all(
+      (await rowsOf(batch)).map(async ({ item, job }) => {
+        const resultId = job?.state === 'completed' ? await storedResultId(converter, results, job.id) : undefined;
+        return {
+          index: item.index,
+          ...itemRow(item, job),
+          ...(job?.state === 'completed' ? { svgUrl: `/api/batch/${batch.id}/items/${item.index}/svg` } : {}),
+          ...(resultId ? { resultId, resultUrl: `/api/results/${resultId}` } : {}),
+          ...(job?.state === 'failed' || item.error ? { detail: (item.error ?? job?.error)?.detail } : {}),
+        };
+      }),
+    );
     const summary = summarize(rows);
     res.json({ id: batch.id, createdAt: batch.createdAt, expiresAt: batch.expiresAt, done: summary.pending === 0, ...summary, items: rows });
   });
@@ -174,15 +187,46 @@ export function batchRouter(config: Config, converter: Converter, batches: Batch
     if (job?.state !== 'completed') throw new AppError('JOB_NOT_FINISHED', `Item ${item.index} is ${job?.state ?? 'gone'}; poll the batch until it is done.`, { retryAfterSeconds: 1 });
     const result = await converter.jobResult(item.jobId!);
     if (!result) throw new AppError('JOB_NOT_FOUND', 'The result has expired; send the image again.');
+    const resultId = resultIdOf(item.jobId!);
+    await results.save(resultId, result);
+    setResultHeaders(res, resultId);
     sendSvg(res, result, 'hit', result.durationMs);
   });
+
+  /**
+   * An archive holds every SVG or none: an unfinished batch answers 409, or with `?wait=1` is waited
+   * for as long as a synchronous conversion may take (the longest deadline plus the queue wait).
+   */
+  const finishedRows = async (batch: BatchRecord, req: Request) => {
+    const wait = req.query.wait;
+    if (wait !== undefined && !['0', '1', 'true', 'false'].includes(String(wait))) {
+      throw new AppError('INVALID_OPTIONS', `Expected one of 0|1|true|false for wait but received ${JSON.stringify(String(wait)).slice(0, 40)}.`);
+    }
+    const until = Date.now() + (wait === '1' || wait === 'true' ? Math.max(config.DEADLINE_TIER1_MS, config.DEADLINE_TIER2_MS, config.DEADLINE_TIER3_MS) + config.QUEUE_WAIT_MS : 0);
+    for (;;) {
+      const rows = await rowsOf(batch);
+      const pending = rows.filter(({ item, job }) => {
+        const status = itemRow(item, job).status;
+        return status === 'waiting' || status === 'active';
+      }).length;
+      if (pending === 0) return rows;
+      if (Date.now() >= until || req.socket.destroyed) {
+        throw new AppError(
+          'JOB_NOT_FINISHED',
+          `The batch is not finished: ${pending} of ${rows.length} items are still waiting or active; poll /api/batch/${batch.id} until done is true, or ask for the archive with ?wait=1.`,
+          { retryAfterSeconds: 1 },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
 
   router.get('/api/batch/:id/archive', async (req, res) => {
     const batch = await load(req.params.id);
     const files: Record<string, Uint8Array> = {};
     const rows: ReportRow[] = [];
     const used = new Set<string>();
-    for (const { item, job } of await rowsOf(batch)) {
+    for (const { item, job } of await finishedRows(batch, req)) {
       const row = itemRow(item, job);
       if (row.status === 'converted') {
         const result = await converter.jobResult(item.jobId!);

@@ -3,10 +3,13 @@ import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config/config.js';
 import { AppError } from '../../errors/app-error.js';
 import { limitsFromConfig } from '../../pipeline/limits.js';
-import { parseOptions } from '../../pipeline/options.js';
+import { parseExportOptions, parseOptions, type ExportOptions } from '../../pipeline/options.js';
 import { admit } from '../../pipeline/stages.js';
 import type { ConversionResult } from '../../pipeline/convert.js';
 import type { Converter, ConvertOutcome } from '../../queue/converter.js';
+import { conversionKey } from '../../store/result-cache.js';
+import { resultIdOf, type ResultStore } from '../../store/result-store.js';
+import { negotiate, sendExport, setResultHeaders, type Answer } from '../export-response.js';
 import { uploadMiddleware } from '../middleware/upload.js';
 
 /** Options come from the query string and, for multipart, form fields; a key given twice is refused. */
@@ -19,11 +22,7 @@ export function mergeOptionSources(query: Record<string, unknown>, fields: Recor
   return merged;
 }
 
-export function wantsJson(req: Request): boolean {
-  return req.accepts(['image/svg+xml', 'application/json']) === 'application/json' && !!req.headers.accept?.includes('json');
-}
-
-function setFactHeaders(res: Response, result: ConversionResult, cache: 'hit' | 'miss', durationMs: number): void {
+export function setFactHeaders(res: Response, result: ConversionResult, cache: 'hit' | 'miss', durationMs: number): void {
   res.setHeader('X-SVG-AI-Tier', String(result.tier));
   res.setHeader('X-SVG-AI-Engine', result.engine);
   res.setHeader('X-SVG-AI-SSIM', result.ssim.toFixed(4));
@@ -39,16 +38,29 @@ export function sendSvg(res: Response, result: ConversionResult, cache: 'hit' | 
   res.type('image/svg+xml').send(result.svg);
 }
 
-export function sendConversion(req: Request, res: Response, outcome: ConvertOutcome, startedAt: number): void {
+/** How a conversion is delivered: what to answer, in which size, under which result id and file name. */
+export interface Delivery {
+  answer: Answer;
+  exportOptions: ExportOptions;
+  resultId: string;
+  name?: string | undefined;
+}
+
+export async function sendConversion(res: Response, outcome: ConvertOutcome, startedAt: number, delivery: Delivery): Promise<void> {
   const { result, cache } = outcome;
-  const durationMs = Math.round(performance.now() - startedAt);
   res.setHeader('Vary', 'Accept');
-  if (wantsJson(req)) {
+  setResultHeaders(res, delivery.resultId);
+  if (delivery.answer.kind === 'json') {
+    const durationMs = Math.round(performance.now() - startedAt);
     setFactHeaders(res, result, cache, durationMs);
-    res.json({ ...result, cache, durationMs, traceMs: result.durationMs });
+    res.json({ ...result, resultId: delivery.resultId, resultUrl: `/api/results/${delivery.resultId}`, cache, durationMs, traceMs: result.durationMs });
     return;
   }
-  sendSvg(res, result, cache, durationMs);
+  // The duration header includes the export: it is the time this answer took.
+  const format = delivery.answer.format;
+  res.setHeader('X-SVG-AI-Result-Url', `/api/results/${delivery.resultId}`);
+  setFactHeaders(res, result, cache, performance.now() - startedAt);
+  await sendExport(res, result, delivery.exportOptions, format, delivery.name);
 }
 
 /** `?async=1` (or `Prefer: respond-async`) asks for 202 and a job to poll instead of waiting. */
@@ -62,7 +74,7 @@ function wantsAsync(req: Request, raw: Record<string, unknown>): boolean {
   return value === undefined && /\brespond-async\b/i.test(String(req.headers.prefer ?? ''));
 }
 
-export function convertRouter(config: Config, converter: Converter): Router {
+export function convertRouter(config: Config, converter: Converter, results: ResultStore): Router {
   const router = Router();
   const limits = limitsFromConfig(config);
 
@@ -72,7 +84,9 @@ export function convertRouter(config: Config, converter: Converter): Router {
     const raw = mergeOptionSources(req.query as Record<string, unknown>, upload.fields);
     const async = wantsAsync(req, raw);
     const options = parseOptions(raw);
-    // Refuse what the header already condemns before it takes a place in the queue.
+    const exportOptions = parseExportOptions(raw);
+    // Refuse what the header already condemns (and an answer nobody accepts) before it takes a place in the queue.
+    const answer = async ? undefined : negotiate(req, exportOptions.format);
     await admit(upload.bytes, options, limits);
 
     if (async) {
@@ -88,12 +102,9 @@ export function convertRouter(config: Config, converter: Converter): Router {
       if (!res.writableFinished) gone.abort();
     });
     const outcome = await converter.convert(upload.bytes, options, gone.signal);
-    sendConversion(req, res, outcome, startedAt);
-  });
-
-  router.all('/api/convert', (_req, res) => {
-    res.setHeader('Allow', 'POST');
-    throw new AppError('METHOD_NOT_ALLOWED', 'Use POST to send an image to /api/convert.');
+    const resultId = resultIdOf(conversionKey(upload.bytes, options));
+    await results.save(resultId, outcome.result);
+    await sendConversion(res, outcome, startedAt, { answer: answer!, exportOptions, resultId, name: upload.name });
   });
 
   return router;

@@ -19,7 +19,7 @@ export function healthRouter(converter: Converter, lifecycle: Lifecycle): Router
   router.get('/ready', async (_req, res) => {
     if (lifecycle.shuttingDown) throw new AppError('SHUTTING_DOWN', 'The service is shutting down and takes no new work.', { retryAfterSeconds: 5 });
     if (!(await converter.isReady())) {
-      throw new AppError('NOT_READY', 'The service cannot take work right now (its queue back end is unreachable).', { retryAfterSeconds: 5 });
+      throw new AppError('NOT_READY', 'The service cannot take work right now (its trace threads are still warming up, or its queue back end is unreachable).', { retryAfterSeconds: 5 });
     }
     res.json({ status: 'ready', mode: converter.mode });
   });

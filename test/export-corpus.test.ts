@@ -1,0 +1,48 @@
+/**
+ * Every corpus image converted, then exported as PDF, EPS, DXF and PNG and read back by a program
+ * that did not write the file (poppler, Ghostscript, dxf-parser, sharp): each scores within 0.01
+ * SSIM of the SVG's own score. Skips, saying so, where the corpus or a program is absent.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { limitsFromConfig } from '../src/pipeline/limits.js';
+import { decodeImage } from '../src/pipeline/decode.js';
+import { probeImage } from '../src/pipeline/probe.js';
+import { sniffFormat } from '../src/pipeline/sniff.js';
+import { TracePool } from '../src/queue/thread-pool.js';
+import { readBackAll } from './helpers/export-readback.js';
+import { readBackFormats } from './helpers/render-back.js';
+import { testConfig } from './helpers/service.js';
+
+const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus');
+const present = existsSync(path.join(CORPUS, 'tier1'));
+if (!present) console.warn('[export-corpus] skipped: no corpus at ../shared/corpus (it is not part of the project)');
+const formats = present ? readBackFormats() : [];
+
+// The machine may be loaded: generous deadlines so a slow trace is not mistaken for a failure.
+const config = testConfig({ WORKER_THREADS: 2, DEADLINE_TIER1_MS: 120_000, DEADLINE_TIER2_MS: 120_000, DEADLINE_TIER3_MS: 180_000, QUEUE_WAIT_MS: 50_000 });
+const pool = present ? new TracePool(config) : undefined;
+afterAll(() => pool?.close());
+
+const files = present
+  ? (
+      await Promise.all(
+        [1, 2, 3].map(async (tier) =>
+          (await readdir(path.join(CORPUS, `tier${tier}`))).filter((f) => f.endsWith('.png')).sort().map((f) => `tier${tier}/${f}`),
+        ),
+      )
+    ).flat()
+  : [];
+
+describe.skipIf(!present)('every format read back by an independent program scores within 0.01 of the SVG', () => {
+  it.each(files)('%s', { timeout: 300_000 }, async (file) => {
+    const input = await readFile(path.join(CORPUS, file));
+    const result = await pool!.convert(input, { tier: 'auto', engine: 'auto' });
+    const source = await decodeImage(input, await probeImage(input, sniffFormat(input)), limitsFromConfig(config));
+    for (const back of await readBackAll(result, source, formats)) {
+      expect(Math.abs(back.ssim - result.ssim), `${file} ${back.format}: ${back.ssim.toFixed(4)} vs SVG ${result.ssim.toFixed(4)}`).toBeLessThanOrEqual(0.01);
+    }
+  });
+});

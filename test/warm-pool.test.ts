@@ -1,0 +1,208 @@
+/**
+ * Warm from the first request, and failures that say the truth: readiness waits for warm threads,
+ * a cancelled or terminated thread is replaced (and warmed) so the pool keeps its size, a caller
+ * that hangs up is CLIENT_CLOSED (counted apart, logged at info without a stack), and large images
+ * are admitted by decoded-pixel budget, one after another, instead of sharing the CPU.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { AppError } from '../src/errors/app-error.js';
+import { registry } from '../src/observability/metrics.js';
+import { LocalConverter } from '../src/queue/local-converter.js';
+import { TracePool } from '../src/queue/thread-pool.js';
+import { MemoryResultCache } from '../src/store/result-cache.js';
+import { counterValue, smallLogo, testConfig } from './helpers/service.js';
+
+const hangWorker = new URL('./fixtures/workers/hang.ts', import.meta.url);
+const options = { tier: 1 as const, engine: 'auto' as const };
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as AppError);
+
+/** A large image whose header says width x height (a blank PNG: small bytes, many pixels). */
+const blankPng = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#fff' } }).png().toBuffer();
+
+describe('warm from the first request', () => {
+  it('/ready answers 503 until every trace thread is warm, then 200', async () => {
+    const config = testConfig({ WORKER_THREADS: 2 });
+    const pool = new TracePool(config);
+    const converter = new LocalConverter(pool, new MemoryResultCache(0, 60), 60);
+    const app = buildApp({ config, converter, logger: pino({ level: 'silent' }) });
+    try {
+      const early = await request(app).get('/ready');
+      expect(early.status).toBe(503);
+      expect(early.body.code).toBe('NOT_READY');
+      expect(pool.stats().warm).toBeLessThan(3);
+      await until('ready', async () => (await request(app).get('/ready')).status === 200);
+      // Two conversions at once, on three threads: the spare takes over from a cancelled trace.
+      expect(pool.stats()).toMatchObject({ threads: 3, warm: 3 });
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('threads are not let go when idle: every thread (and the spare) exists from the start (THREAD_IDLE_TIMEOUT_MS=0)', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 3 }), hangWorker);
+    try {
+      await pool.warm;
+      expect(pool.stats()).toMatchObject({ threads: 4, warm: 4 });
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('a caller that hangs up is answered CLIENT_CLOSED at once, and a trace that ignores it is terminated after CANCEL_GRACE_MS; the pool is back to full size and warm', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 2, CANCEL_GRACE_MS: 100, DEADLINE_TIER1_MS: 600_000 }), hangWorker);
+    try {
+      await pool.warm;
+      for (let round = 0; round < 3; round++) {
+        const controller = new AbortController();
+        let started = false;
+        const pending = errorOf(pool.convert(await smallLogo(), options, { signal: controller.signal, onProgress: () => (started = true) }));
+        await until('the trace started', () => started);
+        controller.abort();
+        expect((await pending)?.code).toBe('CLIENT_CLOSED');
+      }
+      await until('the terminated threads are replaced and warm', () => pool.stats().threadsEnded === 3 && pool.stats().warm === 3);
+      expect(pool.stats()).toMatchObject({ threads: 3, warm: 3, active: 0, waiting: 0 });
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('a real trace whose caller hangs up stops by itself and keeps its warm thread; meanwhile the next request runs on the spare', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 600_000 }));
+    try {
+      await pool.warm;
+      const controller = new AbortController();
+      let started = false;
+      const pending = errorOf(
+        pool.convert(await blankPng(3000, 2000), { tier: 3, engine: 'auto' }, { signal: controller.signal, onProgress: () => (started = true) }),
+      );
+      await until('the trace started', () => started);
+      controller.abort();
+      expect((await pending)?.code).toBe('CLIENT_CLOSED');
+      // WORKER_THREADS is 1, and the slot is free again at once, although the trace is still stopping.
+      const meanwhile = pool.convert(await smallLogo(64), options);
+      await until('the next one runs', () => pool.stats().active >= 1);
+      expect((await meanwhile).svg).toMatch(/^<svg/);
+      await until('the cancelled trace has stopped', () => pool.stats().active === 0 && pool.stats().pixelsInFlight === 0);
+      expect(pool.stats()).toMatchObject({ threads: 2, warm: 2, threadsEnded: 0 });
+      // And the same thread serves the next request.
+      const next = await pool.convert(await smallLogo(), options);
+      expect(next.svg).toMatch(/^<svg/);
+      expect(pool.stats().threadsEnded).toBe(0);
+    } finally {
+      await pool.destroy();
+    }
+  });
+});
+
+describe('failures that say the truth', () => {
+  it('a client that hangs up mid-conversion is logged at info without a stack and counted as outcome client_closed, not INTERNAL', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const config = testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 100, DEADLINE_TIER1_MS: 600_000 });
+    const pool = new TracePool(config, hangWorker);
+    const converter = new LocalConverter(pool, new MemoryResultCache(0, 60), 60);
+    const app = buildApp({ config, converter, logger: pino({ level: 'debug' }, sink) });
+    const server = http.createServer(app).listen(0, '127.0.0.1');
+    try {
+      await pool.warm;
+      const closedBefore = await counterValue('svgai_conversions_total', { outcome: 'client_closed' });
+      const failedBefore = await counterValue('svgai_conversions_total', { outcome: 'failed' });
+      const internalBefore = await counterValue('svgai_rejected_total', { code: 'INTERNAL' });
+      const body = await smallLogo();
+      const req = http.request({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', path: '/api/convert', method: 'POST', headers: { 'Content-Type': 'image/png', 'Content-Length': body.length } });
+      req.on('error', () => undefined);
+      req.end(body);
+      await until('the trace started', () => pool.stats().active === 1);
+      req.destroy();
+      await until('the hang-up is logged', () => lines.some((l) => l.code === 'CLIENT_CLOSED'));
+      const line = lines.find((l) => l.code === 'CLIENT_CLOSED')!;
+      expect(line.level).toBe(30); // info
+      expect(JSON.stringify(line)).not.toMatch(/stack|"err"/);
+      expect(lines.some((l) => l.code === 'INTERNAL' || (l.level as number) >= 50)).toBe(false);
+      await until('counted', async () => (await counterValue('svgai_conversions_total', { outcome: 'client_closed' })) === closedBefore + 1);
+      expect(await counterValue('svgai_conversions_total', { outcome: 'failed' })).toBe(failedBefore);
+      expect(await counterValue('svgai_rejected_total', { code: 'INTERNAL' })).toBe(internalBefore);
+    } finally {
+      server.close();
+      await pool.destroy();
+    }
+  });
+
+  it('two large images are admitted one after the other by the decoded-pixel budget, so they never share the CPU', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 2, MAX_MEGAPIXELS_IN_FLIGHT: 40, DEADLINE_TIER1_MS: 600_000 }), hangWorker);
+    try {
+      await pool.warm;
+      const big = await blankPng(6000, 6000);
+      const first = new AbortController();
+      const second = new AbortController();
+      const a = errorOf(pool.convert(big, options, { signal: first.signal }));
+      const b = errorOf(pool.convert(Buffer.concat([big, Buffer.from('other')]), options, { signal: second.signal }));
+      await until('the first is running', () => pool.stats().active === 1);
+      // Two threads are free, but 36 + 36 megapixels are over the budget: the second waits.
+      expect(pool.stats()).toMatchObject({ active: 1, waiting: 1, pixelsInFlight: 36_000_000 });
+      first.abort();
+      await until('the second runs once the first is done', () => pool.stats().active === 1 && pool.stats().waiting === 0);
+      expect(pool.stats().pixelsInFlight).toBe(36_000_000);
+      second.abort();
+      expect((await a)?.code).toBe('CLIENT_CLOSED');
+      expect((await b)?.code).toBe('CLIENT_CLOSED');
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('small images run side by side within the budget, and an image over the whole budget still runs alone', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 2, MAX_MEGAPIXELS_IN_FLIGHT: 1, DEADLINE_TIER1_MS: 600_000 }), hangWorker);
+    try {
+      await pool.warm;
+      const controllers = [new AbortController(), new AbortController()];
+      const small = await Promise.all([smallLogo(128), smallLogo(128, '#d23c28')]);
+      const runs = small.map((png, i) => errorOf(pool.convert(png, options, { signal: controllers[i]!.signal })));
+      await until('both small ones run', () => pool.stats().active === 2);
+      controllers.forEach((c) => c.abort());
+      await Promise.all(runs);
+      const alone = new AbortController();
+      const big = errorOf(pool.convert(await blankPng(2000, 1000), options, { signal: alone.signal }));
+      await until('the 2-megapixel image runs although the budget is 1', () => pool.stats().active === 1);
+      alone.abort();
+      expect((await big)?.code).toBe('CLIENT_CLOSED');
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  it('labelled counters have a zero series for every known label value before the first event', async () => {
+    const text = await registry.metrics();
+    for (const code of ['INVALID_IMAGE', 'IMAGE_TOO_LARGE', 'TRACE_TIMEOUT', 'QUEUE_FULL', 'RATE_LIMITED', 'UNSUPPORTED_TYPE']) {
+      expect(text).toMatch(new RegExp(`svgai_rejected_total\\{code="${code}"\\} \\d`));
+    }
+    for (const outcome of ['ok', 'below_target']) expect(text).toMatch(new RegExp(`svgai_conversions_total\\{tier="3",engine="vtracer",outcome="${outcome}"\\} \\d`));
+    for (const outcome of ['failed', 'client_closed']) expect(text).toMatch(new RegExp(`svgai_conversions_total\\{tier="unknown",engine="none",outcome="${outcome}"\\} \\d`));
+    for (const result of ['hit', 'miss', 'error']) expect(text).toMatch(new RegExp(`svgai_cache_requests_total\\{result="${result}"\\} \\d`));
+    expect(text).toMatch(/svgai_pixels_in_flight \d/);
+    expect(text).toMatch(/svgai_bytes_in_flight \d/);
+    expect(text).not.toMatch(/svgai_rejected_total\{code="CLIENT_CLOSED"\}/);
+  });
+});
