@@ -112,11 +112,12 @@ describe('paths rewritten with primitives', () => {
     assertSafeSvg(out.svg);
   });
 
-  it('a ring (a circle with a concentric circular hole) becomes one stroked circle', () => {
+  it('a ring keeps its outer edge as a path and its circular hole becomes a circle (no stroked centre line)', () => {
     const d = ellipsePath(200, 200, 100, 100) + ellipsePath(200, 200, 60, 60);
     const out = fitShapes(svgOf(`<path d="${d}" fill="#00f" fill-rule="evenodd"/>`), options);
-    expect(out.written.map((s) => s.role)).toEqual(['ring']);
-    expect(out.svg).toContain('<circle cx="200" cy="200" r="80" fill="none" stroke="#00f" stroke-width="40"/>');
+    expect(out.written.map((s) => s.role)).toEqual(['hole']);
+    expect(out.svg).toContain('<circle cx="200" cy="200" r="60" fill="#fff"/>');
+    expect(out.svg).not.toContain('stroke');
   });
 
   it('a circular hole in a square is painted in the colour that showed through it', () => {

@@ -4,13 +4,14 @@
  * is placed by what it is in its path:
  * - a region of its own (nothing around it, nothing inside): moved out of the path into a
  *   primitive in the path's paint, right after the path;
- * - a circular ring (a circle whose only hole is a concentric circle): one stroked circle;
  * - a hole (inside one region, nothing inside it): moved out of the path into a primitive painted
  *   in the colour the hole showed, right after the path. That colour is read from a render of
  *   everything drawn before the path, and the hole is kept when what shows through is not one
  *   flat opaque colour (a gradient, other shapes, transparency).
- * Anything else (outlines that cross, islands in holes, transformed or translucent paths,
- * gradient paint) is left as it was: correct first, smaller second.
+ * Anything else (outlines that cross, outlines with holes, transformed or translucent paths,
+ * gradient paint) is left as it was: correct first, smaller second. A ring is not written as one
+ * stroked circle: a cutter's DXF would get its centre line instead of its two edges; its circular
+ * hole becomes a primitive like any other hole.
  */
 import { optimizePathData } from '../pipeline/optimize.js';
 import { renderSvg } from '../quality/rasterize.js';
@@ -18,7 +19,7 @@ import { fitOutline, type Fit, type FitLimits } from './fit-outline.js';
 import { parseSubpaths, writeSubpaths, type Subpath } from './path-data.js';
 import { signedDistance, type Primitive } from './primitive.js';
 import { insideOutline, sampleOutline, type Outline } from './sample.js';
-import { formatNumber, writePrimitive } from './write.js';
+import { writePrimitive } from './write.js';
 
 export interface ShapeOptions extends FitLimits {
   /** Decimals of the coordinates written (the path optimiser's precision). */
@@ -27,7 +28,7 @@ export interface ShapeOptions extends FitLimits {
   accept?: (index: number) => boolean;
 }
 
-export type ShapeRole = 'shape' | 'hole' | 'ring';
+export type ShapeRole = 'shape' | 'hole';
 
 export interface FoundShape {
   primitive: Primitive;
@@ -133,9 +134,6 @@ interface Planned {
   fit: Fit;
   index: number;
   role: ShapeRole;
-  /** For a ring: the hole's subpath index and the ring's width (the stroke's). */
-  partner?: number;
-  width?: number;
 }
 
 const box = (o: Outline) => [o.minX, o.minY, o.maxX, o.maxY];
@@ -152,9 +150,8 @@ function planPath(subs: Subpath[], info: PathInfo, limits: FitLimits): Planned[]
     return o;
   };
   const planned: Planned[] = [];
-  const used = new Set<number>();
   for (const [i, fit] of fits.entries()) {
-    if (!fit || used.has(i)) continue;
+    if (!fit) continue;
     const parents: number[] = [];
     const children: number[] = [];
     let crossing = false;
@@ -186,24 +183,7 @@ function planPath(subs: Subpath[], info: PathInfo, limits: FitLimits): Planned[]
       // after the path is the same picture. A hole shows what lies under the path (read later).
       if (filledWith) planned.push({ fit, index: i, role: 'shape' });
       else if (filledWithout && !info.stroked) planned.push({ fit, index: i, role: 'hole' });
-      else continue;
-      used.add(i);
-      continue;
     }
-    // A gap-filler stroke runs along the inner edge too; the ring's stroke would replace it.
-    if (info.stroked || !filledWith || filledWithout || children.length !== 1 || fit.primitive.kind !== 'circle') continue;
-    const j = children[0]!;
-    const inner = fits[j];
-    const innerFilled = info.evenOdd ? false : winding + orientation + Math.sign(outline(j).area) !== 0;
-    if (!inner || inner.primitive.kind !== 'circle' || innerFilled || used.has(j)) continue;
-    const outer = fit.primitive;
-    const hole = inner.primitive;
-    if (Math.hypot(outer.cx - hole.cx, outer.cy - hole.cy) > limits.tolerance / 2 || outer.r - hole.r < limits.minSize / 2) continue;
-    // One circle stroked at the mean radius; the stroke's width is the ring's.
-    const ring: Primitive = { kind: 'circle', cx: (outer.cx + hole.cx) / 2, cy: (outer.cy + hole.cy) / 2, r: (outer.r + hole.r) / 2 };
-    planned.push({ fit: { ...fit, primitive: ring, error: Math.max(fit.error, inner.error) }, index: i, role: 'ring', partner: j, width: outer.r - hole.r });
-    used.add(i);
-    used.add(j);
   }
   return planned;
 }
@@ -245,8 +225,8 @@ function flatColourInside(render: { width: number; height: number; premultiplied
  * any <rect> element, so it stays path data; curved outlines (a traced circle is 80-300 bytes)
  * are longer than their primitive.
  */
-function shorter(element: string, indices: (number | undefined)[], subs: Subpath[], precision: number): boolean {
-  const taken = indices.filter((i): i is number => i !== undefined).map((i) => subs[i]!);
+function shorter(element: string, indices: number[], subs: Subpath[], precision: number): boolean {
+  const taken = indices.map((i) => subs[i]!);
   const d = optimizePathData(writeSubpaths(taken), precision);
   return d !== null && element.length <= d.length;
 }
@@ -293,11 +273,9 @@ export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
         holes.push({ p, shape });
         continue;
       }
-      const own = p.width === undefined ? paint : ` fill="none" stroke="${info.fill}" stroke-width="${formatNumber(p.width, options.precision)}"`;
-      const element = writePrimitive(p.fit.primitive, own, options.precision);
-      if (!shorter(element, [p.index, p.partner], subs, options.precision)) continue;
+      const element = writePrimitive(p.fit.primitive, paint, options.precision);
+      if (!shorter(element, [p.index], subs, options.precision)) continue;
       removed.add(p.index);
-      if (p.partner !== undefined) removed.add(p.partner);
       after.push(element);
       written.push(shape);
     }
