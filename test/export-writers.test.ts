@@ -6,6 +6,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { exportInProcess } from '../src/export/export.js';
 import { exportResult } from '../src/export/export-pool.js';
+import { downloadName } from '../src/export/formats.js';
 import { convertLength, outputSize } from '../src/export/size.js';
 import { groupByColor } from '../src/export/svg.js';
 import { readSvg } from '../src/export/svg-document.js';
@@ -153,6 +154,15 @@ describe('each writer read back by an independent program', () => {
     const here = await exportResult(source, options({ format: 'dxf' }), { offThread: false });
     const there = await exportResult(source, options({ format: 'dxf' }), { offThread: true });
     expect(there.body.equals(here.body)).toBe(true);
+  });
+});
+
+describe('download names', () => {
+  it('echo a plain client name with the format extension, and nothing of a path or odd bytes', () => {
+    expect(downloadName('my logo.png', 'pdf')).toBe('my_logo.pdf');
+    expect(downloadName('../../etc/passwd', 'dxf')).toBe('result.dxf');
+    expect(downloadName('logo.png\r\nX-Injected: 1', 'eps')).toBe('result.eps');
+    expect(downloadName(undefined, 'svgz')).toBe('result.svgz');
   });
 });
 

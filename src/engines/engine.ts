@@ -10,6 +10,9 @@ export interface RgbaImage {
 /** `pixels` is chosen for tiny images only (see pixel-runs.ts); the request option names the three tracers. */
 export type EngineName = 'potrace' | 'imagetracer' | 'vtracer' | 'pixels';
 
+/** What produced a result: one of the engines, or the centerline tracer (src/centerline/). */
+export type TracerName = EngineName | 'centerline';
+
 export const ENGINE_NAMES: readonly EngineName[] = ['potrace', 'imagetracer', 'vtracer', 'pixels'];
 
 export interface Engine<P> {

@@ -30,8 +30,13 @@ export const ACCEPTABLE_TYPES: readonly { type: string; format: ExportFormat }[]
   { type: 'image/png', format: 'png' },
 ];
 
-/** A file name without directories or characters that break a header; `result` when nothing is left. */
+/**
+ * The download's file name: the client's own name with the right extension when it is a plain
+ * name (letters, digits, spaces, dots, dashes, at most 100 characters), else `result`. A name with
+ * a path, control characters or odd bytes is never echoed back in any form.
+ */
 export function downloadName(original: string | undefined, format: ExportFormat): string {
-  const base = (original ?? '').split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').slice(0, 100);
+  const plain = original !== undefined && original.length <= 100 && /^[\w .-]+$/.test(original) && !original.startsWith('.');
+  const base = plain ? original.replace(/\.[^.]*$/, '').replace(/\s+/g, '_') : '';
   return `${base || 'result'}.${FORMATS[format].extension}`;
 }

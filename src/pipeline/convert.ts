@@ -1,5 +1,6 @@
 /** One upload, from bytes to a scored SVG. Runs inside a worker thread (or the CLI's own process). */
-import type { EngineName } from '../engines/engine.js';
+import type { CenterlineFacts } from '../centerline/index.js';
+import type { TracerName } from '../engines/engine.js';
 import type { Features } from './classify.js';
 import type { ImageLimits } from './limits.js';
 import type { ConvertOptions } from './options.js';
@@ -10,7 +11,7 @@ import { TIER_TARGETS, type Tier } from '../tiers/thresholds.js';
 export interface ConversionResult {
   svg: string;
   tier: Tier;
-  engine: EngineName;
+  engine: TracerName;
   /** Measured SSIM of `svg` rendered at the source's size against the source (lower of white/black backgrounds when transparent). */
   ssim: number;
   target: number;
@@ -25,6 +26,8 @@ export interface ConversionResult {
   features: Features;
   timings: Partial<Record<StageName, number>>;
   durationMs: number;
+  /** draw_style=centerline: strokes, inks and widths, pen-up travel before and after ordering. */
+  centerline?: CenterlineFacts;
 }
 
 export async function convertImage(
@@ -68,5 +71,6 @@ export async function convertImage(
     features: classification.features,
     timings: state.timings,
     durationMs: Math.round(performance.now() - started),
+    ...(state.centerline ? { centerline: state.centerline } : {}),
   };
 }

@@ -2,6 +2,8 @@
  * The conversion as a plain list of named stages. One loop runs them, times each, reports progress
  * and checks the deadline between them. Adding a stage is one function and one line in STAGES.
  */
+import { centerlineCandidate } from '../centerline/candidate.js';
+import type { CenterlineFacts } from '../centerline/index.js';
 import type { RgbaImage } from '../engines/engine.js';
 import { isTinyImage } from '../engines/pixel-runs.js';
 import { AppError } from '../errors/app-error.js';
@@ -40,6 +42,8 @@ export interface PipelineState {
   candidate?: Candidate;
   svg?: string;
   ssim?: number;
+  /** Set when draw_style=centerline traced the image. */
+  centerline?: CenterlineFacts;
   timings: Partial<Record<StageName, number>>;
   /**
    * Time a stage spent on another stage's work, by that stage: the trace stage optimises and scores
@@ -114,6 +118,14 @@ export const trace: Stage = {
     const cache = new Map<number, Promise<RgbaImage>>();
     const outline = outlineWidth(s.options);
     s.evaluator = makeEvaluator(source, s.limits.maxSvgBytes, outline ? { outline } : {});
+    if (s.options.drawStyle === 'centerline') {
+      // Single strokes along the lines instead of the tier's outline search.
+      const { candidate, facts } = await centerlineCandidate(source, s.options, s.limits);
+      s.evaluator.measured.set(candidate.svg, candidate.ssim);
+      s.candidate = candidate;
+      s.centerline = facts;
+      return;
+    }
     if (isTinyImage(source)) {
       // A few pixels: the exact answer (one rectangle per run) beats any trace, and costs nothing.
       s.candidate = await s.evaluator.evaluate('pixels', {}, source, 'exact pixel runs');

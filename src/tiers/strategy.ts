@@ -1,5 +1,5 @@
 /** What a tier strategy is given and what it returns. One file per tier implements it. */
-import type { EngineName, RgbaImage } from '../engines/engine.js';
+import type { EngineName, RgbaImage, TracerName } from '../engines/engine.js';
 import { applyPalette, quantize, TRANSPARENT, type Quantized, type Rgb } from '../color/quantize.js';
 import type { ConvertOptions, PaletteEntry } from '../pipeline/options.js';
 import type { DecodedImage } from '../pipeline/decode.js';
@@ -9,7 +9,7 @@ import { scaleToLongerSide } from '../pipeline/resize.js';
 import type { Tier } from './thresholds.js';
 
 export interface Candidate {
-  engine: EngineName;
+  engine: TracerName;
   /** Short description of the parameters, for logs and the JSON answer. */
   label: string;
   svg: string;

@@ -1,0 +1,225 @@
+/**
+ * Centerline tracing against exact ground truth: strokes rendered by resvg at known widths from
+ * Hershey single-stroke lettering, Bézier scribbles, a grid of crossing lines and a spiral. The
+ * traced centrelines must lie within a pixel of the true ones (mean distance, both ways: nothing
+ * off the lines, no line missed), the measured width within 15 %, and the strokes at that width
+ * must score >= 0.93 SSIM against the source.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { samplePath } from '../src/centerline/fit.js';
+import { traceCenterline, type CenterlineTrace } from '../src/centerline/index.js';
+import type { RgbaImage } from '../src/engines/engine.js';
+import { AppError } from '../src/errors/app-error.js';
+import { renderSvg } from '../src/quality/rasterize.js';
+import { measureSsim } from '../src/quality/ssim.js';
+import { assertSafeSvg } from '../src/quality/svg-allowlist.js';
+import { underCi } from './helpers/programs.js';
+import { grid, hasHershey, junctions, lettering, meanDistance, random, render, scribble, spiral, type LineArt } from './fixtures/line-art.js';
+
+const ssim = (image: RgbaImage, svg: string) => measureSsim({ ...image, hasTransparency: false }, renderSvg(svg, image.width, image.height));
+const samples = (t: CenterlineTrace) => t.inks.flatMap((k) => k.strokes.flatMap((s) => samplePath(s.path)));
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+
+function expectTruth(art: LineArt): CenterlineTrace {
+  const trace = traceCenterline(art.image);
+  assertSafeSvg(trace.svg);
+  const traced = samples(trace);
+  const truth = art.truth.flat();
+  expect(meanDistance(traced, truth), `${art.name}: traced lines off the true centrelines`).toBeLessThan(1);
+  expect(meanDistance(truth, traced), `${art.name}: true centrelines the trace missed`).toBeLessThan(1);
+  const width = median(trace.inks.flatMap((k) => k.strokes.map((s) => s.width)));
+  expect(Math.abs(width - art.width) / art.width, `${art.name}: measured width ${width} for ${art.width}`).toBeLessThanOrEqual(0.15);
+  expect(ssim(art.image, trace.svg), `${art.name}: SSIM of the strokes`).toBeGreaterThanOrEqual(0.93);
+  return trace;
+}
+
+// Fonts are data, not a program on PATH, so this is requirePrograms' rule by hand: skip with one line, but never under CI.
+const hershey = hasHershey();
+if (!hershey) {
+  if (underCi()) throw new Error('The Hershey fonts are not installed, which CI must run: apt-get install hershey-fonts-data (.ci/run installs it).');
+  process.stderr.write('SKIP Hershey fonts not installed: skipping the lettering tests of test/centerline.test.ts (apt-get install hershey-fonts-data; .ci/run installs it)\n');
+}
+
+describe.skipIf(!hershey)('centerline on Hershey single-stroke lettering (needs Debian package hershey-fonts-data)', () => {
+  it('a letter E is 2-4 strokes on the true centrelines', () => {
+    const art = render('E', { width: 160, height: 200 }, [{ drawing: lettering('E', 'futural', 40, 100, 6), colour: '#000' }], 5, '#fff');
+    const trace = expectTruth(art);
+    expect(trace.facts.strokes).toBeGreaterThanOrEqual(2);
+    expect(trace.facts.strokes).toBeLessThanOrEqual(4);
+  });
+
+  it('sans-serif text and digits', () => {
+    expectTruth(render('futural', { width: 900, height: 160 }, [{ drawing: lettering('Centerline 0123', 'futural', 20, 80, 2.5), colour: '#000' }], 3, '#fff'));
+  });
+
+  it('cursive handwriting in dark blue on cream paper', () => {
+    const trace = expectTruth(render('script', { width: 900, height: 200 }, [{ drawing: lettering('Handwriting', 'scripts', 20, 100, 3), colour: '#1a237e' }], 3, '#fffdf5'));
+    expect(trace.svg).not.toContain('id="background"'); // cream is paper, not a sheet to draw
+  });
+
+  it('straight strokes stay straight: a letter E is drawn with line segments only', () => {
+    const art = render('E', { width: 160, height: 200 }, [{ drawing: lettering('E', 'futural', 40, 100, 6), colour: '#000' }], 5, '#fff');
+    const trace = traceCenterline(art.image);
+    const segments = trace.inks.flatMap((k) => k.strokes.flatMap((s) => s.path.segments));
+    expect(segments.every((s) => s.kind === 'L')).toBe(true);
+    expect(segments.length).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('centerline on drawn curves and lines', () => {
+  it('random Bézier scribbles at 5 px', () => {
+    expectTruth(render('scribble', { width: 600, height: 600 }, [{ drawing: scribble(1, 600, 600, 6), colour: '#000' }], 5, '#fff'));
+  });
+
+  it('random Bézier scribbles at 3 px', () => {
+    expectTruth(render('scribble', { width: 600, height: 400 }, [{ drawing: scribble(7, 600, 400, 4), colour: '#333' }], 3, '#fff'));
+  });
+
+  it('a 6 x 6 grid of crossing lines: one stroke per line, straight through every crossing', () => {
+    const trace = expectTruth(render('grid', { width: 500, height: 500 }, [{ drawing: grid(500, 500, 6), colour: '#000' }], 4, '#fff'));
+    expect(trace.facts.strokes).toBe(12);
+    const segments = trace.inks.flatMap((k) => k.strokes.flatMap((s) => s.path.segments));
+    expect(segments.every((s) => s.kind === 'L')).toBe(true);
+  });
+
+  it('a spiral: one stroke', () => {
+    const trace = expectTruth(render('spiral', { width: 500, height: 500 }, [{ drawing: spiral(250, 250, 6, 18), colour: '#000' }], 4, '#fff'));
+    expect(trace.facts.strokes).toBe(1);
+  });
+
+  it('white and yellow inks on a blue sheet: one set of strokes per ink, each in its colour', () => {
+    const art = render('inks', { width: 600, height: 400 }, [
+      { drawing: scribble(3, 600, 400, 3), colour: '#ffffff' },
+      { drawing: scribble(4, 600, 400, 3), colour: '#ffd400' },
+    ], 4, '#123a7a');
+    const trace = expectTruth(art);
+    expect(trace.inks.map((k) => k.colour)).toHaveLength(2);
+    expect(trace.svg).toMatch(/<rect id="background"[^>]*fill="#123a7a"/);
+    const colours = trace.facts.inks.map((k) => k.colour);
+    expect(colours.some((c) => c === '#ffffff' || c === '#fefefe')).toBe(true);
+    expect(colours.some((c) => /^#ff(d|c)[0-9a-f]0[0-9a-f]$/.test(c))).toBe(true);
+  });
+});
+
+describe('centerline junctions', () => {
+  const { drawing, points } = junctions();
+  const width = 6;
+  const art = render('junctions', { width: 460, height: 200 }, [{ drawing, colour: '#000' }], width, '#fff');
+  const trace = traceCenterline(art.image);
+  const paths = trace.inks.flatMap((k) => k.strokes.map((s) => s.path));
+
+  it('T, X and Y on the true lines, no spurs', () => {
+    expectTruth(art);
+    for (const path of paths) {
+      const pts = samplePath(path);
+      const length = pts.slice(1).reduce((s, p, i) => s + Math.hypot(p.x - pts[i]!.x, p.y - pts[i]!.y), 0);
+      expect(length, 'a stroke shorter than the stroke width is a spur').toBeGreaterThanOrEqual(width);
+    }
+  });
+
+  it('every junction is met: the strokes there end or cross within one stroke width of the true point, with no gap', () => {
+    for (const j of points) {
+      const near = paths.filter((p) => samplePath(p).some((q) => Math.hypot(q.x - j.x, q.y - j.y) <= width));
+      expect(near.length, `strokes at (${j.x}, ${j.y})`).toBeGreaterThanOrEqual(2);
+      // Ends near the junction are on another stroke there: nothing stops short.
+      for (const p of near) {
+        const pts = samplePath(p);
+        for (const end of [pts[0]!, pts.at(-1)!]) {
+          if (Math.hypot(end.x - j.x, end.y - j.y) > 3 * width) continue;
+          expect(Math.hypot(end.x - j.x, end.y - j.y), 'end within one stroke width of the junction').toBeLessThanOrEqual(width);
+          const others = near.filter((o) => o !== p).flatMap((o) => samplePath(o));
+          const gap = Math.min(...others.map((q) => Math.hypot(q.x - end.x, q.y - end.y)));
+          expect(gap, 'no gap between strokes meeting at a junction').toBeLessThanOrEqual(1);
+        }
+      }
+    }
+  });
+
+  it('the X is two strokes going straight through, and the T bar is one', () => {
+    const through = (j: { x: number; y: number }) =>
+      paths.filter((p) => {
+        const pts = samplePath(p);
+        const ends = [pts[0]!, pts.at(-1)!];
+        return pts.some((q) => Math.hypot(q.x - j.x, q.y - j.y) <= 1.5) && ends.every((e) => Math.hypot(e.x - j.x, e.y - j.y) > 3 * width);
+      });
+    expect(through(points[1]!)).toHaveLength(2);
+    expect(through(points[0]!)).toHaveLength(1);
+    expect(trace.facts.strokes).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('centerline options and pen order', () => {
+  const art = render('scribble', { width: 600, height: 600 }, [{ drawing: scribble(1, 600, 600, 6), colour: '#000' }], 5, '#fff');
+
+  it('stroke_width and stroke_color override what is measured', () => {
+    const trace = traceCenterline(art.image, { strokeWidth: 2.5, strokeColor: { r: 200, g: 0, b: 0 } });
+    expect(trace.svg).toContain('stroke="#c80000"');
+    expect([...trace.svg.matchAll(/stroke-width="([\d.]+)"/g)].map((m) => m[1])).toEqual(expect.arrayContaining(['2.5']));
+    expect(trace.svg).not.toMatch(/stroke-width="(?!2\.5")/);
+  });
+
+  it('open paths with fill="none", round caps and joins; ordering never adds pen-up travel', () => {
+    const trace = traceCenterline(art.image);
+    expect(trace.svg).toMatch(/<g fill="none" stroke="#000000" stroke-linecap="round" stroke-linejoin="round">/);
+    expect(trace.svg).not.toMatch(/<path[^>]* fill="(?!none)/);
+    expect(trace.facts.penUpTravel.after).toBeLessThanOrEqual(trace.facts.penUpTravel.before);
+    expect(trace.facts.penUpTravel.after).toBeGreaterThan(0);
+  });
+
+  it('pen order chains strokes that share an end: a grid drawn from one corner lifts the pen less than once per line', () => {
+    const g = render('grid', { width: 500, height: 500 }, [{ drawing: grid(500, 500, 6), colour: '#000' }], 4, '#fff');
+    const trace = traceCenterline(g.image);
+    expect(trace.facts.penUpTravel.after).toBeLessThan(trace.facts.penUpTravel.before / 2);
+  });
+});
+
+describe('centerline refuses what is not line art', () => {
+  const refusal = (image: RgbaImage): AppError => {
+    try {
+      traceCenterline(image);
+    } catch (err) {
+      if (err instanceof AppError) return err;
+      throw err;
+    }
+    throw new Error('expected NOT_LINE_ART');
+  };
+
+  it('a photo-like image (smooth shading and grain everywhere)', () => {
+    const width = 320;
+    const height = 240;
+    const rnd = random(5);
+    const data = new Uint8Array(width * height * 4);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 4;
+        const noise = (rnd() - 0.5) * 40;
+        data[i] = Math.max(0, Math.min(255, 90 + 120 * Math.sin(x / 40) + noise));
+        data[i + 1] = Math.max(0, Math.min(255, 120 + 80 * Math.cos(y / 30) + noise));
+        data[i + 2] = Math.max(0, Math.min(255, 60 + (x + y) / 3 + noise));
+        data[i + 3] = 255;
+      }
+    }
+    const err = refusal({ width, height, data });
+    expect(err.code).toBe('NOT_LINE_ART');
+    expect(err.message).toMatch(/line art.*draw_style=fill/);
+  });
+
+  it('large filled areas (a solid disc and a solid square)', () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#fff"/><circle cx="120" cy="150" r="70" fill="#000"/><rect x="240" y="90" width="120" height="120" fill="#b00"/></svg>';
+    // Opaque everywhere, so resvg's premultiplied pixels are the straight ones.
+    const err = refusal({ width: 400, height: 300, data: renderSvg(svg, 400, 300).premultiplied });
+    expect(err.code).toBe('NOT_LINE_ART');
+    expect(err.message).toMatch(/filled areas/);
+  });
+
+  const photos = '../shared/corpus/tier3';
+  it.skipIf(!existsSync(photos))('the corpus photos (tier 3)', async () => {
+    for (const file of readdirSync(photos).filter((f) => f.endsWith('.png') || f.endsWith('.jpg')).slice(0, 4)) {
+      const { data, info } = await sharp(readFileSync(`${photos}/${file}`)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      const err = refusal({ width: info.width, height: info.height, data: new Uint8Array(data) });
+      expect(err.code, file).toBe('NOT_LINE_ART');
+    }
+  });
+});
