@@ -1,23 +1,17 @@
 /**
  * Rewrites an optimised SVG so that the regions a circle, ellipse or rectangle fits are drawn as
- * that primitive. A path is a stack of subpaths (outlines and their holes), so each fitted outline
- * is placed by what it is in its path:
- * - a region of its own (nothing around it, nothing inside): moved out of the path into a
- *   primitive in the path's paint, right after the path;
- * - a hole (inside one region, nothing inside it): moved out of the path into a primitive painted
- *   in the colour the hole showed, right after the path. That colour is read from a render of
- *   everything drawn before the path, and the hole is kept when what shows through is not one
- *   flat opaque colour (a gradient, other shapes, transparency).
+ * that primitive. A path is a stack of subpaths (outlines and their holes); a fitted outline that
+ * is a region of its own (filled, nothing inside it) moves out of the path into a primitive in the
+ * path's paint, right after it: the same picture, and the same outlines for every export format.
+ * Holes stay in their paths: painting one in the colour that showed through it looks the same in
+ * an SVG, but formats without paint order (DXF's outlines, read back layer by layer) then fill it.
  * Anything else (outlines that cross, outlines with holes, transformed or translucent paths,
- * gradient paint) is left as it was: correct first, smaller second. A ring is not written as one
- * stroked circle: a cutter's DXF would get its centre line instead of its two edges; its circular
- * hole becomes a primitive like any other hole.
+ * gradient paint) is left as it was: correct first, smaller second.
  */
 import { optimizePathData } from '../pipeline/optimize.js';
-import { renderSvg } from '../quality/rasterize.js';
 import { fitOutline, type Fit, type FitLimits } from './fit-outline.js';
 import { parseSubpaths, writeSubpaths, type Subpath } from './path-data.js';
-import { signedDistance, type Primitive } from './primitive.js';
+import type { Primitive } from './primitive.js';
 import { insideOutline, sampleOutline, type Outline } from './sample.js';
 import { writePrimitive } from './write.js';
 
@@ -28,7 +22,7 @@ export interface ShapeOptions extends FitLimits {
   accept?: (index: number) => boolean;
 }
 
-export type ShapeRole = 'shape' | 'hole';
+export type ShapeRole = 'shape';
 
 export interface FoundShape {
   primitive: Primitive;
@@ -49,33 +43,9 @@ export interface ShapedSvg {
 const MAX_SEGMENTS = 48;
 /** Paths with more subpaths than this are photo texture: not worth the nesting analysis. */
 const MAX_SUBPATHS = 400;
-/** Colour channels under a hole may spread this much (0-255) and still count as one flat colour. */
-const FLAT = 6;
-/** Pixels kept clear of a hole's edge when reading the colour under it (anti-aliasing). */
-const EDGE_MARGIN = 1.5;
 
 const ATTR = /\s([\w:-]+)="([^"]*)"/g;
 const TAG = /<(\/?)([A-Za-z][\w:.-]*)\b([^>]*?)(\/?)>/g;
-
-interface Root {
-  width: number;
-  height: number;
-  /** Pixels per user unit. */
-  sx: number;
-  sy: number;
-  vx: number;
-  vy: number;
-}
-
-function rootOf(svg: string): Root | null {
-  const tag = /<svg\b[^>]*>/.exec(svg)?.[0];
-  if (!tag) return null;
-  const width = Number(/\swidth="([\d.]+)"/.exec(tag)?.[1]);
-  const height = Number(/\sheight="([\d.]+)"/.exec(tag)?.[1]);
-  const vb = /\sviewBox="([^"]*)"/.exec(tag)?.[1]?.trim().split(/[\s,]+/).map(Number);
-  if (!(width > 0 && height > 0) || !vb || vb.length !== 4 || !vb.every(Number.isFinite)) return null;
-  return { width: Math.round(width), height: Math.round(height), sx: width / vb[2]!, sy: height / vb[3]!, vx: vb[0]!, vy: vb[1]! };
-}
 
 interface PathInfo {
   attrs: [string, string][];
@@ -180,43 +150,11 @@ function planPath(subs: Subpath[], info: PathInfo, limits: FitLimits): Planned[]
     const filledWith = info.evenOdd ? parents.length % 2 === 0 : winding + orientation !== 0;
     if (children.length === 0) {
       // Filled: the region is this path's paint either way, so a primitive in that paint drawn
-      // after the path is the same picture. A hole shows what lies under the path (read later).
-      if (filledWith) planned.push({ fit, index: i, role: 'shape' });
-      else if (filledWithout && !info.stroked) planned.push({ fit, index: i, role: 'hole' });
+      // after the path is the same picture.
+      if (filledWith && !filledWithout) planned.push({ fit, index: i, role: 'shape' });
     }
   }
   return planned;
-}
-
-/** The one flat opaque colour the render shows inside the primitive, or null. */
-function flatColourInside(render: { width: number; height: number; premultiplied: Uint8Array }, p: Primitive, root: Root): string | null {
-  const unit = 1 / Math.min(root.sx, root.sy); // user units per pixel
-  const margin = EDGE_MARGIN * unit;
-  const reach = p.kind === 'circle' ? p.r : p.kind === 'ellipse' ? Math.max(p.rx, p.ry) : Math.hypot(p.width, p.height) / 2;
-  const step = Math.max(unit, (2 * reach) / 24);
-  const r: number[] = [];
-  const g: number[] = [];
-  const b: number[] = [];
-  for (let y = p.cy - reach; y <= p.cy + reach; y += step) {
-    for (let x = p.cx - reach; x <= p.cx + reach; x += step) {
-      if (signedDistance(p, x, y) > -margin) continue;
-      const px = Math.floor((x - root.vx) * root.sx);
-      const py = Math.floor((y - root.vy) * root.sy);
-      if (px < 0 || py < 0 || px >= render.width || py >= render.height) return null;
-      const o = (py * render.width + px) * 4;
-      if (render.premultiplied[o + 3] !== 255) return null;
-      r.push(render.premultiplied[o]!);
-      g.push(render.premultiplied[o + 1]!);
-      b.push(render.premultiplied[o + 2]!);
-    }
-  }
-  if (r.length === 0) return null;
-  const flat = (c: number[]) => Math.max(...c) - Math.min(...c) <= FLAT;
-  if (!flat(r) || !flat(g) || !flat(b)) return null;
-  const median = (c: number[]) => c.sort((u, v) => u - v)[c.length >> 1]!;
-  const hex = (v: number) => v.toString(16).padStart(2, '0');
-  const h = hex(median(r)) + hex(median(g)) + hex(median(b));
-  return '#' + (h[0] === h[1] && h[2] === h[3] && h[4] === h[5] ? h[0]! + h[2]! + h[4]! : h);
 }
 
 /**
@@ -235,7 +173,6 @@ export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
   const accept = options.accept ?? (() => true);
   const found: FoundShape[] = [];
   const written: FoundShape[] = [];
-  const root = rootOf(svg);
   let out = '';
   let last = 0;
   // Open elements, and whether any of them transforms or fades what it holds.
@@ -263,35 +200,16 @@ export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
     const paint = info.attrs.filter(([k]) => k !== 'd' && k !== 'fill-rule').map(([k, v]) => ` ${k}="${v}"`).join('');
     const removed = new Set<number>();
     const after: string[] = [];
-    const holes: { p: Planned; shape: FoundShape }[] = [];
     for (const p of planned) {
       const index = found.length;
       const shape: FoundShape = { primitive: p.fit.primitive, role: p.role, error: p.fit.error };
       found.push(shape);
       if (!accept(index)) continue;
-      if (p.role === 'hole') {
-        holes.push({ p, shape });
-        continue;
-      }
       const element = writePrimitive(p.fit.primitive, paint, options.precision);
       if (!shorter(element, [p.index], subs, options.precision)) continue;
       removed.add(p.index);
       after.push(element);
       written.push(shape);
-    }
-    if (holes.length > 0 && root) {
-      // What shows through the holes: everything drawn before this path.
-      const prefix = out + svg.slice(last, m.index) + open.slice(1).map(() => '</g>').join('') + '</svg>';
-      const render = renderSvg(prefix, root.width, root.height);
-      for (const { p, shape } of holes) {
-        const colour = flatColourInside(render, p.fit.primitive, root);
-        if (colour === null) continue;
-        const element = writePrimitive(p.fit.primitive, ` fill="${colour}"`, options.precision);
-        if (!shorter(element, [p.index], subs, options.precision)) continue;
-        removed.add(p.index);
-        after.push(element);
-        written.push(shape);
-      }
     }
     if (removed.size === 0) continue;
     const rest = subs.filter((_s, i) => !removed.has(i));
