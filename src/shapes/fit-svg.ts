@@ -169,7 +169,27 @@ function shorter(element: string, indices: number[], subs: Subpath[], precision:
   return d !== null && element.length <= d.length;
 }
 
+/**
+ * Bounding boxes of what each later path draws, by the path's offset in the text. A primitive
+ * something else is drawn over stays path data: the SVG would look the same, but formats without
+ * paint order (DXF's outlines) read overlapping regions back by nesting, not by drawing order.
+ */
+function laterBoxes(svg: string): { at: number; box: number[] }[] {
+  const out: { at: number; box: number[] }[] = [];
+  for (const m of svg.matchAll(/<(path|circle|ellipse|rect|polygon|polyline)\b[^>]*>/g)) {
+    const d = /\sd="([^"]*)"/.exec(m[0])?.[1];
+    const subs = d === undefined ? null : parseSubpaths(d);
+    if (m[1] !== 'path' || !subs) {
+      out.push({ at: m.index, box: [-Infinity, -Infinity, Infinity, Infinity] });
+      continue;
+    }
+    for (const sub of subs) out.push({ at: m.index, box: hull(sub) });
+  }
+  return out;
+}
+
 export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
+  const drawn = laterBoxes(svg);
   const accept = options.accept ?? (() => true);
   const found: FoundShape[] = [];
   const written: FoundShape[] = [];
@@ -205,6 +225,8 @@ export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
       const shape: FoundShape = { primitive: p.fit.primitive, role: p.role, error: p.fit.error };
       found.push(shape);
       if (!accept(index)) continue;
+      const own = box(p.fit.outline);
+      if (drawn.some((e) => e.at > m!.index && overlaps(e.box, own))) continue;
       const element = writePrimitive(p.fit.primitive, paint, options.precision);
       if (!shorter(element, [p.index], subs, options.precision)) continue;
       removed.add(p.index);
