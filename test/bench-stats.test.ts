@@ -142,3 +142,28 @@ describe('number formatting', () => {
     expect(fmtKb(null)).toBe('–');
   });
 });
+
+describe('seam columns', () => {
+  it('summarise reports the median and the largest seam score of each engine', async () => {
+    const rows = summarise('tier3', [
+      m({ group: 'tier3', engine: 'svg-ai', file: 'a.png', seam: 0.02 }),
+      m({ group: 'tier3', engine: 'svg-ai', file: 'b.png', seam: 0.12 }),
+      m({ group: 'tier3', engine: 'svg-ai', file: 'c.png', seam: 0.04 }),
+    ]);
+    expect(rows[0]).toMatchObject({ seamMedian: 0.04, seamMax: 0.12 });
+  });
+
+  it('the worst-seams listing names svg-ai images above 0.05, worst first, with the peers beside', async () => {
+    const { worstSeamsTable } = await import('../src/cli/bench.js');
+    const table = worstSeamsTable([
+      m({ group: 'tier3', engine: 'svg-ai', file: 'a.png', seam: 0.02 }),
+      m({ group: 'tier3', engine: 'svg-ai', file: 'b.png', seam: 0.12 }),
+      m({ group: 'tier3', engine: 'svg-ai', file: 'c.png', seam: 0.4 }),
+      m({ group: 'tier3', engine: 'vtracer (CLI defaults)', file: 'c.png', seam: 0.01 }),
+    ])!;
+    const lines = table.split('\n').slice(2);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/c\.png.*0\.400.*0\.010/);
+    expect(lines[1]).toMatch(/b\.png.*0\.120/);
+  });
+});

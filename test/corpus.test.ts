@@ -1,9 +1,9 @@
 /**
  * The development corpus (../shared/corpus, beside the project; not part of it). Every image
- * converts and meets its folder tier's SSIM target, and so does every transparent render of the
+ * converts, meets its folder tier's SSIM target and draws no seam (score <= 0.15), and so does every transparent render of the
  * vector originals (scored over white and over black); the classifier agrees with the folders on
- * at least 95 % of each group. Where the corpus is absent (a user's fresh clone) the suite says so
- * and skips.
+ * every image (the README says all of them). Where the corpus is absent (a user's fresh clone) the
+ * suite says so and skips; under CI=true (.ci/run) its absence fails the run.
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -12,12 +12,32 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadTransparentImages, type BenchImage } from '../src/bench/corpus.js';
 import type { ConversionResult } from '../src/pipeline/convert.js';
 import { TracePool } from '../src/queue/thread-pool.js';
-import { TIER_TARGETS } from '../src/tiers/thresholds.js';
+import { decodePng } from '../src/bench/corpus.js';
+import { renderSvg } from '../src/quality/rasterize.js';
+import { seamScore } from '../src/quality/seam.js';
+
+/** Largest seam score any result may have (issue 9; tiles traced on their own scored up to 0.94). */
+const MAX_SEAM = 0.15;
+/**
+ * Known short of MAX_SEAM, held to what they score now so they cannot get worse: the transparent
+ * cactus's body has a blurred, straight vertical edge (alpha ramps over ~10 px) that flat bands
+ * draw as one hard step (0.36; tiles made it 0.88). Open in issue 9's closing note.
+ */
+const KNOWN_SEAMS: Record<string, number> = { 'transparent/fluent-color_cactus.svg': 0.4 };
 import { testConfig } from './helpers/service.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus');
 const present = existsSync(path.join(CORPUS, 'tier1'));
 if (!present) console.warn(`[corpus] skipped: no corpus at ../shared/corpus (it is not part of the project)`);
+
+/** The README's SSIM targets, pinned here: floors read from src would follow a lowered target down. */
+const README_TARGETS = { 1: 0.95, 2: 0.9, 3: 0.85 } as const;
+
+describe.runIf(process.env.CI === 'true')('the corpus in CI', () => {
+  it('is present: CI never skips the corpus', () => {
+    expect(present, "no corpus at ../shared/corpus beside the project").toBe(true);
+  });
+});
 
 const pool = present ? new TracePool(testConfig()) : undefined;
 afterAll(() => pool?.close());
@@ -34,7 +54,12 @@ async function check(group: Group, file: string, folderTier: 1 | 2 | 3, input: B
   if (!results.has(group)) results.set(group, []);
   results.get(group)!.push({ file, folderTier, result });
   expect(result.svg).toMatch(/^<svg/);
-  expect(result.ssim, `${file}: tier ${result.tier}, ${result.engine} ${result.strategy}`).toBeGreaterThanOrEqual(TIER_TARGETS[folderTier].ssim);
+  expect(result.ssim, `${file}: tier ${result.tier}, ${result.engine} ${result.strategy}`).toBeGreaterThanOrEqual(README_TARGETS[folderTier]);
+  expect(result.target).toBe(README_TARGETS[result.tier]);
+  // No straight line of steps where the source is smooth (tile edges): issue 9's seam score.
+  const source = await decodePng(input);
+  const seam = seamScore(source, renderSvg(result.svg, source.width, source.height));
+  expect(seam.score, `${file}: seam at ${seam.at.axis} ${seam.at.index}`).toBeLessThanOrEqual(KNOWN_SEAMS[`${group}/${file}`] ?? MAX_SEAM);
 }
 
 describe.skipIf(!present)('corpus', async () => {
@@ -54,10 +79,10 @@ describe.skipIf(!present)('corpus', async () => {
     });
   });
 
-  it.each(['tier1', 'tier2', 'tier3', 'transparent'] as const)('classifies at least 95 %% of %s into its folder tier', (group) => {
+  it.each(['tier1', 'tier2', 'tier3', 'transparent'] as const)('classifies every image of %s into its folder tier', (group) => {
     const all = results.get(group) ?? [];
     expect(all.length).toBeGreaterThan(0);
     const wrong = all.filter((r) => r.result.tier !== r.folderTier).map((r) => `${r.file} (tier ${r.result.tier})`);
-    expect((all.length - wrong.length) / all.length, wrong.join(', ')).toBeGreaterThanOrEqual(0.95);
+    expect(wrong).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ function over(rgba: Buffer, bg: number): Uint8ClampedArray {
   return out;
 }
 
-async function independentSsim(sourceFile: string, svg: string): Promise<number> {
+async function independentSsim(sourceFile: string, svg: string): Promise<{ score: number; transparent: boolean }> {
   const { data: src, info } = await sharp(await readFile(sourceFile), { pages: 1, autoOrient: true })
     .toColourspace('srgb')
     .ensureAlpha()
@@ -40,7 +40,7 @@ async function independentSsim(sourceFile: string, svg: string): Promise<number>
   const transparent = src.some((v, i) => i % 4 === 3 && v !== 255);
   const score = (bg: number) =>
     ssim({ width: info.width, height: info.height, data: over(src, bg) }, { width: info.width, height: info.height, data: over(rendered, bg) }).mssim;
-  return transparent ? Math.min(score(255), score(0)) : score(255);
+  return { score: transparent ? Math.min(score(255), score(0)) : score(255), transparent };
 }
 
 describe('the returned SSIM', () => {
@@ -48,9 +48,15 @@ describe('the returned SSIM', () => {
     const fixture = fixtures[name];
     const res = await request(service.app).post('/api/convert').set('Accept', 'application/json').attach('image', await readFile(fixture.file), 'in.png');
     expect(res.status).toBe(200);
-    const expected = await independentSsim(fixture.file, res.body.svg);
-    // The answer is truncated to 4 decimals; rounding of semi-transparent edges may differ by a hair.
-    expect(Math.abs(res.body.ssim - expected)).toBeLessThan(0.002);
-    expect(res.body.ssim).toBeLessThanOrEqual(expected + 0.002);
+    const { score: expected, transparent } = await independentSsim(fixture.file, res.body.svg);
+    if (transparent) {
+      // Compositing semi-transparent edges rounds differently here (floats) than in the scorer
+      // (integers, premultiplied render), which moves the score by well under 1e-3.
+      expect(Math.abs(res.body.ssim - expected)).toBeLessThan(1e-3);
+    } else {
+      // Opaque: the same numbers to the last bit, floored to 4 decimals, so never above the measurement.
+      expect(res.body.ssim).toBeLessThanOrEqual(expected);
+      expect(expected - res.body.ssim).toBeLessThan(1e-4);
+    }
   });
 });

@@ -165,6 +165,19 @@ describe('OpenAPI description', () => {
     conforms('POST', '/api/convert', json);
     const raw = await request(app).post('/api/convert?tier=1').set('Content-Type', 'image/png').send(logo);
     conforms('POST', '/api/convert', raw);
+    // Every format of the format option, re-exported from the stored result.
+    const resultId = json.body.resultId as string;
+    expect(resultId).toBeTruthy();
+    const format = OPTION_SPECS.find((s) => s.name === 'format')!;
+    for (const value of format.type.kind === 'enum' ? format.type.values : []) {
+      const res = await request(app).get(`/api/results/${resultId}?format=${value}`).buffer(true).parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (d: Buffer) => chunks.push(d));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+      expect(res.status, value).toBe(200);
+      conforms('GET', '/api/results/{id}', res);
+    }
 
     const accepted = await request(app).post('/api/convert?async=1&max_colors=3').attach('image', logo, 'logo.png');
     expect(accepted.status).toBe(202);

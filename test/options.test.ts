@@ -24,6 +24,22 @@ beforeAll(async () => {
 
 const fills = (svg: string) => new Set([...svg.matchAll(/fill="(#[0-9a-f]{3,6})"/g)].map((m) => m[1]));
 const paths = (svg: string) => svg.match(/<path/g)?.length ?? 0;
+/**
+ * The share of pixels covered by more than one shape: each path rendered alone, coverage (alpha)
+ * summed per pixel; over 1.25 means two shapes paint the pixel, not just two anti-aliased edges.
+ */
+const overlapShare = (svg: string): number => {
+  const open = svg.slice(0, svg.indexOf('>') + 1);
+  const shapes = [...svg.matchAll(/<path\b[^>]*\/>/g)].map((m) => m[0]);
+  expect(shapes.length).toBeGreaterThan(1);
+  let sum: Uint16Array | undefined;
+  for (const shape of shapes) {
+    const px = new Resvg(`${open}${shape}</svg>`).render().pixels;
+    sum ??= new Uint16Array(px.length / 4);
+    for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + px[i * 4 + 3]!;
+  }
+  return sum!.filter((a) => a > 255 * 1.25).length / sum!.length;
+};
 const refusal = (raw: Record<string, string>): string => {
   try {
     parseOptions(raw);
@@ -130,6 +146,19 @@ describe('each option changes the output as it says', () => {
       expect(stacked.svg).not.toContain('stroke=');
       expect(cutout.svg).toContain('stroke-width=');
       expect(cutout.targetMet).toBe(true);
+    }
+  });
+
+  it('stacking=cutout without the gap filler: no pixel is covered by two shapes; stacked shapes overlap', async () => {
+    for (const engine of ['potrace', 'vtracer']) {
+      const cutout = await convert('logo-4c', { engine, stacking: 'cutout', gap_filler: 'false' });
+      const stacked = await convert('logo-4c', { engine, stacking: 'stacked', gap_filler: 'false' });
+      expect(cutout.svg).not.toContain('stroke=');
+      expect(stacked.svg).not.toContain('stroke=');
+      // Anti-aliased edges of neighbours share a pixel (their coverage adds up to about one);
+      // only triple points may add a little more.
+      expect(overlapShare(cutout.svg), `${engine} cutout`).toBeLessThan(0.002);
+      expect(overlapShare(stacked.svg), `${engine} stacked`).toBeGreaterThan(0.05);
     }
   });
 

@@ -10,7 +10,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { ensureFixtures, type FixtureIndex } from './fixtures/index.js';
 import { smallLogo } from './helpers/service.js';
-import { dropPrefix, SHARED_REDIS_URL, startWorkerProcess, stopProcess, sumMetric, uniquePrefix, waitFor, type WorkerProcess } from './helpers/redis.js';
+import { dropPrefix, freeze, SHARED_REDIS_URL, startWorkerProcess, stopProcess, sumMetric, thaw, uniquePrefix, waitFor, type WorkerProcess } from './helpers/redis.js';
 
 const prefix = uniquePrefix('e2e');
 const env = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix };
@@ -109,6 +109,26 @@ describe('production mode (BullMQ on Redis, two worker processes)', () => {
   it('answers unknown jobs with 404 and unfinished ones with 409', async () => {
     expect((await fetch(`${base}/api/jobs/${'0'.repeat(64)}-${'0'.repeat(16)}`)).status).toBe(404);
     expect((await fetch(`${base}/api/jobs/not-a-job`)).status).toBe(404);
+    // Both workers held (SIGSTOP): the job stays unfinished for as long as this test looks at it.
+    workers.forEach(freeze);
+    let location: string;
+    try {
+      const res = await post(await smallLogo(160, '#2e8b57'), '?async=1');
+      expect(res.status).toBe(202);
+      location = res.headers.get('location')!;
+      const early = await fetch(`${base}${location}/svg`);
+      expect(early.status).toBe(409);
+      expect(early.headers.get('retry-after')).toBe('1');
+      const problem = (await early.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('JOB_NOT_FINISHED');
+      expect(problem.detail).toMatch(/^The job is (waiting|active|prioritized|delayed)/);
+    } finally {
+      workers.forEach(thaw);
+    }
+    await waitFor('held job completed', async () => ((await (await fetch(`${base}${location}`)).json()) as { state: string }).state === 'completed');
+    const done = await fetch(`${base}${location}/svg`);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toMatch(/^<svg/);
   });
 
   it('accounts for every job: submitted = completed + failed, nothing left waiting', async () => {
@@ -118,7 +138,7 @@ describe('production mode (BullMQ on Redis, two worker processes)', () => {
     });
     expect(metrics).toContain('svgai_queue_jobs{state="failed"} 0');
     const perWorker = await Promise.all(workers.map(async (w) => sumMetric(await w.metrics(), 'svgai_conversions_total')));
-    // Four fixtures, one fresh logo, one async logo, one de-duplicated logo: seven distinct conversions.
-    expect(perWorker.reduce((a, b) => a + b, 0)).toBe(7);
+    // Four fixtures, one fresh logo, one async logo, one de-duplicated logo, one held logo: eight distinct conversions.
+    expect(perWorker.reduce((a, b) => a + b, 0)).toBe(8);
   });
 });

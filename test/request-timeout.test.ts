@@ -5,25 +5,40 @@ import { createLogger } from '../src/observability/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { testConfig } from './helpers/service.js';
 
+// Each timeout is set far below what Node would apply without it, and each guard lies between the
+// two, so only the configured setting can close the connection in time: without headersTimeout
+// Node waits for requestTimeout (60 s here), without keepAliveTimeout for its own 5 s, without
+// requestTimeout for 300 s.
 let running: RunningServer;
+let bodyServer: RunningServer;
 beforeAll(async () => {
   running = await startServer(
-    testConfig({ PORT: 0, HOST: '127.0.0.1', HEADERS_TIMEOUT_MS: 1000, REQUEST_TIMEOUT_MS: 2000, KEEP_ALIVE_TIMEOUT_MS: 500, QUEUE_WAIT_MS: 500 }),
+    testConfig({ PORT: 0, HOST: '127.0.0.1', HEADERS_TIMEOUT_MS: 1000, REQUEST_TIMEOUT_MS: 60_000, KEEP_ALIVE_TIMEOUT_MS: 300, QUEUE_WAIT_MS: 500 }),
+    createLogger('silent'),
+  );
+  bodyServer = await startServer(
+    testConfig({ PORT: 0, HOST: '127.0.0.1', HEADERS_TIMEOUT_MS: 1000, REQUEST_TIMEOUT_MS: 2000, KEEP_ALIVE_TIMEOUT_MS: 300, QUEUE_WAIT_MS: 500 }),
     createLogger('silent'),
   );
 });
-afterAll(() => running.shutdown());
+afterAll(async () => {
+  await running.shutdown();
+  await bodyServer.shutdown();
+});
 
-/** Opens a socket, runs `drip` on it, and resolves with what the server sent once it closed the connection. */
-function untilClosed(drip: (socket: net.Socket) => void): Promise<string> {
+/**
+ * Opens a socket to `port`, runs `drip` on it, and resolves with what the server sent once it
+ * closed the connection; rejects if it is still open after `guardMs`.
+ */
+function untilClosed(port: number, guardMs: number, drip: (socket: net.Socket) => void): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(running.port, '127.0.0.1');
+    const socket = net.connect(port, '127.0.0.1');
     let received = '';
     const timers: NodeJS.Timeout[] = [];
     const guard = setTimeout(() => {
       socket.destroy();
-      reject(new Error('the server kept the connection open'));
-    }, 20_000);
+      reject(new Error(`the server kept the connection open for ${guardMs} ms`));
+    }, guardMs);
     socket.on('data', (d) => (received += d.toString()));
     socket.on('error', () => undefined);
     socket.on('close', () => {
@@ -47,12 +62,14 @@ function trickle(socket: net.Socket, text: string, everyMs: number): void {
 
 describe('server timeouts', () => {
   it('closes a connection whose headers trickle in (headersTimeout)', async () => {
-    const answer = await untilClosed((s) => trickle(s, 'POST /api/convert HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(100), 200));
+    // 300 header bytes at one per 200 ms would take 60 s: headersTimeout (1 s) must cut it, well before requestTimeout (60 s).
+    const answer = await untilClosed(running.port, 15_000, (s) => trickle(s, 'POST /api/convert HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(300), 200));
     expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
   });
 
   it('closes a request whose body never finishes (requestTimeout)', async () => {
-    const answer = await untilClosed((s) => {
+    // requestTimeout 2 s against Node's 300 s default.
+    const answer = await untilClosed(bodyServer.port, 20_000, (s) => {
       s.write('POST /api/convert HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n');
       trickle(s, 'x'.repeat(1000), 200);
     });
@@ -60,7 +77,8 @@ describe('server timeouts', () => {
   });
 
   it('closes an idle keep-alive connection (keepAliveTimeout)', async () => {
-    const answer = await untilClosed((s) => s.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'));
+    // keepAliveTimeout 300 ms against Node's 5 s default; the guard lies between them.
+    const answer = await untilClosed(running.port, 4000, (s) => s.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
   });
 

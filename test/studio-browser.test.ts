@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { unzipSync, strFromU8 } from 'fflate';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -267,10 +268,13 @@ describe.skipIf(!haveBrowser)('studio in chromium', { timeout: 300_000 }, () => 
     }
     const magic: Record<string, RegExp> = { svg: /^(<\?xml|<svg)/, svgz: /^\x1f\x8b/, pdf: /^%PDF-/, eps: /^%!PS/, dxf: /SECTION/, png: /^\x89PNG/ };
     for (const [format] of links) {
+      // Each file is exported from the stored result, never traced again.
       const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#downloads [data-format=${format}]`)]);
       expect(download.suggestedFilename()).toBe(`simpleicons_git.${format}`);
-      const head = readFileSync((await download.path())!).subarray(0, 2048).toString('latin1');
+      const file = readFileSync((await download.path())!);
+      const head = file.subarray(0, 2048).toString('latin1');
       if (magic[format]) expect(head, format).toMatch(magic[format]!);
+      if (format === 'svgz') expect(gunzipSync(file).toString('utf8')).toMatch(/^(<\?xml[^>]*>\s*)?<svg/);
     }
   });
 

@@ -53,11 +53,17 @@ describe('trace thread faults', () => {
   });
 
   it('a thread out of memory is TOO_COMPLEX and not retried forever', async () => {
+    const log = path.join(mkdtempSync(path.join(os.tmpdir(), 'svgai-')), 'attempts');
+    process.env.FAULT_ATTEMPTS_LOG = log;
     const pool = new TracePool(testConfig({ THREAD_MAX_HEAP_MB: 64, TRACE_ATTEMPTS: 3 }), worker('oom'));
     try {
       const err = await failure(pool.convert(await smallLogo(), options));
       expect(err.code).toBe('TOO_COMPLEX');
+      // The image's fault: tried once, not TRACE_ATTEMPTS times.
+      expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
     } finally {
+      delete process.env.FAULT_ATTEMPTS_LOG;
+      rmSync(path.dirname(log), { recursive: true, force: true });
       await pool.destroy();
     }
   });

@@ -157,13 +157,37 @@ describe('tier 3', () => {
     expect(tier3Ladder(ctx)[0]).toMatchObject({ maxSide: 768, enlarge: true });
   });
 
-  it('climbs from coarse to fine colour clustering, 8-bit colours and polygons on every rung but the first', () => {
-    const { ctx } = context({ scores: {}, width: 768, height: 512 });
+  it('rendered art: traced whole (no tiles), coarse to fine clustering, every rung on one global palette with region fills', () => {
+    const { ctx } = context({ scores: {}, features: { flatShare: 0.95 }, width: 768, height: 512 });
     const ladder = tier3Ladder(ctx).filter((p) => p.engine === 'vtracer');
     expect(ladder.length).toBeGreaterThanOrEqual(6);
     const steps = ladder.map((p) => (p.params as { layerDifference: number }).layerDifference);
     expect([...steps].sort((a, b) => b - a)).toEqual(steps);
-    for (const p of ladder.slice(1)) expect(p.params).toMatchObject({ colorPrecision: 8, mode: 'polygon', tileSize: 128 });
+    for (const p of ladder) {
+      expect(p.params).toMatchObject({ mode: 'polygon', tileSize: 0 });
+      expect(p.regions).toMatchObject({ colours: 256 });
+      expect(p.regions?.segment).toBeUndefined();
+    }
+  });
+
+  it('photos: one segmentation of the whole image, coarse to fine, then tiles that only trace its borders', () => {
+    const { ctx } = context({ scores: {}, features: { flatShare: 0.4 }, width: 768, height: 512 });
+    const ladder = tier3Ladder(ctx).filter((p) => p.engine === 'vtracer');
+    expect(ladder.length).toBeGreaterThanOrEqual(5);
+    const costs = ladder.map((p) => p.regions!.segment!.mergeCost);
+    expect([...costs].sort((a, b) => b - a)).toEqual(costs);
+    // No clustering of its own in a tile (layer difference 0): the tiles cannot disagree.
+    for (const p of ladder) expect(p.params).toMatchObject({ colorPrecision: 8, layerDifference: 0, tileSize: 256 });
+  });
+
+  it('textured photos: vtracer layering in tiles on the global palette, no segmentation', () => {
+    const { ctx } = context({ scores: {}, features: { flatShare: 0.1 }, width: 768, height: 512 });
+    const ladder = tier3Ladder(ctx).filter((p) => p.engine === 'vtracer');
+    for (const p of ladder) {
+      expect(p.params).toMatchObject({ tileSize: 256 });
+      expect(p.regions?.segment).toBeUndefined();
+    }
+    expect(ladder[tier3Start(ctx)]!.params).toMatchObject({ colorPrecision: 8, layerDifference: 16 });
   });
 
   it('runs the ladder from where the image starts, for engine=auto and engine=vtracer alike', async () => {
@@ -175,6 +199,23 @@ describe('tier 3', () => {
       await tier3.run(ctx);
       expect(calls.map((c) => c.label)).toEqual([rungs[tier3Start(ctx)]!.label]);
     }
+  });
+
+  it('tries a coarser rung for fewer bytes when the first score clears the target by 0.04, two rungs by 0.08', async () => {
+    const photo = { features: { flatShare: 0.4 }, width: 768, height: 512, target: 0.85 };
+    const rungs = tier3Ladder(context({ scores: {}, ...photo }).ctx).filter((p) => p.engine === 'vtracer');
+    const start = tier3Start(context({ scores: {}, ...photo }).ctx);
+    expect(start).toBeGreaterThanOrEqual(2);
+    const walk = async (first: number) => {
+      const scores = Object.fromEntries(rungs.map((p, i) => [p.label, i === start ? first : 0.86]));
+      const bytes = Object.fromEntries(rungs.map((p, i) => [p.label, 1000 + 100 * i]));
+      const { ctx, calls } = context({ scores, bytes, ...photo });
+      const best = await tier3.run(ctx);
+      return { best: best.label, tried: calls.map((c) => c.label) };
+    };
+    expect(await walk(0.885)).toEqual({ best: rungs[start]!.label, tried: [rungs[start]!.label] });
+    expect(await walk(0.895)).toEqual({ best: rungs[start - 1]!.label, tried: [rungs[start]!.label, rungs[start - 1]!.label] });
+    expect(await walk(0.935)).toEqual({ best: rungs[start - 2]!.label, tried: [rungs[start]!.label, rungs[start - 2]!.label] });
   });
 
   it('photos start higher on the ladder than smooth rendered art', () => {

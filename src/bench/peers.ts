@@ -4,6 +4,13 @@ import type { RgbaImage } from '../engines/engine.js';
 import { scoreSvg } from '../pipeline/evaluate.js';
 import type { DecodedImage } from '../pipeline/decode.js';
 import type { BenchEngine } from './stats.js';
+import { renderSvg } from '../quality/rasterize.js';
+import { seamScore } from '../quality/seam.js';
+
+/** Seam score of an SVG rendered at the source's size. */
+export function seamOf(source: DecodedImage, svg: string): number {
+  return seamScore(source, renderSvg(svg, source.width, source.height)).score;
+}
 
 export interface Peer {
   engine: Exclude<BenchEngine, 'svg-ai'>;
@@ -21,11 +28,13 @@ export interface PeerRun {
   /** Trace time only. */
   ms: number;
   bytes: number;
+  /** Seam score of the SVG (src/quality/seam.ts). */
+  seam: number;
 }
 
 export async function runPeer(peer: Peer, source: DecodedImage): Promise<PeerRun> {
   const started = performance.now();
   const svg = await peer.trace(source);
   const ms = performance.now() - started;
-  return { ssim: await scoreSvg(source, svg), ms, bytes: Buffer.byteLength(svg, 'utf8') };
+  return { ssim: await scoreSvg(source, svg), ms, bytes: Buffer.byteLength(svg, 'utf8'), seam: seamOf(source, svg) };
 }

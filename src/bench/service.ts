@@ -9,6 +9,8 @@ export interface ServiceRun {
   engine: string;
   bytes: number;
   targetMet: boolean;
+  /** The SVG returned. */
+  svg: string;
   /** Client-side wall time of the request, body read included. */
   ms: number;
 }
@@ -41,6 +43,7 @@ export async function startBenchService(config: Config): Promise<BenchService> {
         engine: body.engine as string,
         bytes: body.bytes as number,
         targetMet: body.targetMet as boolean,
+        svg: body.svg as string,
         ms,
       };
     },

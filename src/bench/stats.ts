@@ -26,6 +26,8 @@ export interface Measurement {
   targetMet: boolean;
   /** svg-ai only: the service's own verdict, against the target of the tier it chose. */
   serviceTargetMet?: boolean;
+  /** Seam score of the SVG (src/quality/seam.ts); null when the run failed. */
+  seam?: number | null;
   /** svg-ai only: the engine the service picked. */
   tracer?: string;
   error?: string;
@@ -44,6 +46,9 @@ export interface SummaryRow {
   msP95: number | null;
   kbMedian: number | null;
   kbTotal: number;
+  /** Largest seam score over the images (null when none was measured). */
+  seamMax: number | null;
+  seamMedian: number | null;
   /** svg-ai only: images whose chosen tier equals the folder tier. */
   tierAgreement?: number;
 }
@@ -69,6 +74,10 @@ export function minimum(values: readonly number[]): number | null {
   return values.length === 0 ? null : Math.min(...values);
 }
 
+export function maximum(values: readonly number[]): number | null {
+  return values.length === 0 ? null : Math.max(...values);
+}
+
 const present = (values: readonly (number | null)[]): number[] => values.filter((v): v is number => v !== null);
 
 /** One row per engine that has measurements in `group`, in BENCH_ENGINES order. */
@@ -92,6 +101,8 @@ export function summarise(group: BenchGroup, measurements: readonly Measurement[
       msP95: percentile(times, 95),
       kbMedian: median(kbs),
       kbTotal: kbs.reduce((a, b) => a + b, 0),
+      seamMax: maximum(present(ms.map((m) => m.seam ?? null))),
+      seamMedian: median(present(ms.map((m) => m.seam ?? null))),
     };
     if (engine === 'svg-ai') row.tierAgreement = ms.filter((m) => m.error === undefined && m.tier === m.folderTier).length;
     rows.push(row);

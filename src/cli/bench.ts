@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { decodePng, loadTierImages, loadTransparentImages, warmUpPng, type BenchImage } from '../bench/corpus.js';
-import { PEERS, runPeer } from '../bench/peers.js';
+import { PEERS, runPeer, seamOf } from '../bench/peers.js';
 import { startBenchService } from '../bench/service.js';
 import {
   BENCH_ENGINES,
@@ -25,6 +25,8 @@ import { TIER_TARGETS } from '../tiers/thresholds.js';
 export interface BenchOptions {
   json?: string;
   limit?: number;
+  /** Only these groups (tier1, tier2, tier3, transparent); all when unset. */
+  groups?: readonly string[];
 }
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -42,7 +44,8 @@ function progressLine(m: Measurement, index: number, count: number): string {
   const head = `${m.engine.padEnd(23)} ${m.group.padEnd(11)} ${String(index + 1).padStart(2)}/${count} ${m.file.padEnd(30)}`;
   if (m.error !== undefined) return `${head} FAILED: ${m.error}`;
   const extra = m.engine === 'svg-ai' ? `  tier ${m.tier} ${m.tracer}` : '';
-  return `${head} ssim ${fmtSsim(m.ssim)}${m.targetMet ? '' : ' (miss)'}  ${fmtMs(m.ms)} ms  ${fmtKb(m.bytes! / 1024)} KB${extra}`;
+  const seam = m.seam === undefined || m.seam === null ? '' : `  seam ${m.seam.toFixed(3)}`;
+  return `${head} ssim ${fmtSsim(m.ssim)}${m.targetMet ? '' : ' (miss)'}  ${fmtMs(m.ms)} ms  ${fmtKb(m.bytes! / 1024)} KB${seam}${extra}`;
 }
 
 async function runService(config: Config, images: readonly BenchImage[]): Promise<Measurement[]> {
@@ -55,6 +58,7 @@ async function runService(config: Config, images: readonly BenchImage[]): Promis
       try {
         const r = await service.convert(image.png);
         const target = TIER_TARGETS[image.folderTier].ssim;
+        const seam = seamOf(await decodePng(image.png), r.svg);
         m = {
           ...base(image, 'svg-ai'),
           ssim: r.ssim,
@@ -64,6 +68,7 @@ async function runService(config: Config, images: readonly BenchImage[]): Promis
           targetMet: r.ssim >= target,
           serviceTargetMet: r.targetMet,
           tracer: r.engine,
+          seam,
         };
       } catch (err) {
         m = failed(image, 'svg-ai', err);
@@ -100,8 +105,8 @@ async function runPeers(images: readonly BenchImage[]): Promise<Measurement[]> {
   return out;
 }
 
-const SUMMARY_HEADER = ['engine', 'images', 'target met', 'SSIM median', 'SSIM min', 'ms median', 'ms p95', 'KB median', 'KB total', 'tier agreement'];
-const SUMMARY_ALIGN: Align[] = ['left', ...Array<Align>(9).fill('right')];
+const SUMMARY_HEADER = ['engine', 'images', 'target met', 'SSIM median', 'SSIM min', 'ms median', 'ms p95', 'KB median', 'KB total', 'seam median', 'seam max', 'tier agreement'];
+const SUMMARY_ALIGN: Align[] = ['left', ...Array<Align>(11).fill('right')];
 
 export function summaryTable(rows: readonly SummaryRow[]): string {
   return markdownTable(
@@ -116,10 +121,40 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
       fmtMs(r.msP95),
       fmtKb(r.kbMedian),
       fmtKb(r.kbTotal),
+      fmtSeam(r.seamMedian),
+      fmtSeam(r.seamMax),
       r.tierAgreement === undefined ? '' : fmtRatio(r.tierAgreement, r.images),
     ]),
     SUMMARY_ALIGN,
   );
+}
+
+const fmtSeam = (v: number | null) => (v === null ? '–' : v.toFixed(3));
+
+/** Seam scores above which an image is listed among the worst. */
+const SEAM_LISTED = 0.05;
+/** At most this many images in the worst-seams listing. */
+const SEAM_LIST_MAX = 15;
+
+/**
+ * The images with the worst svg-ai seam scores (above SEAM_LISTED, worst first), each with every
+ * engine's score beside it and where svg-ai's worst line is; null when none is above.
+ */
+export function worstSeamsTable(measurements: readonly Measurement[]): string | null {
+  const ours = measurements
+    .filter((m) => m.engine === 'svg-ai' && m.seam !== undefined && m.seam !== null && m.seam > SEAM_LISTED)
+    .sort((a, b) => b.seam! - a.seam!)
+    .slice(0, SEAM_LIST_MAX);
+  if (ours.length === 0) return null;
+  const rows = ours.map((m) => [
+    m.group,
+    m.file,
+    ...BENCH_ENGINES.map((e) => {
+      const other = measurements.find((o) => o.engine === e && o.group === m.group && o.file === m.file);
+      return other?.seam === undefined || other.seam === null ? '' : other.seam.toFixed(3);
+    }),
+  ]);
+  return markdownTable(['group', 'image', ...BENCH_ENGINES], rows, ['left', 'left', 'right', 'right', 'right', 'right']);
 }
 
 /** One row per image where any engine missed its target; a cell shows the SSIM of a miss, "ok" otherwise. */
@@ -165,8 +200,12 @@ export async function benchCommand(config: Config, corpus: string, opts: BenchOp
   const limit = opts.limit ?? Infinity;
   if (!(limit >= 1)) throw new Error(`Expected --limit to be a positive number but received ${opts.limit}`);
 
-  const tierImages = await loadTierImages(corpus, limit);
-  const { images: transparent, skipped } = await loadTransparentImages(corpus, limit);
+  const wanted = opts.groups && opts.groups.length > 0 ? new Set(opts.groups) : undefined;
+  for (const g of wanted ?? []) {
+    if (!(BENCH_GROUPS as readonly string[]).includes(g)) throw new Error(`Expected --group to name ${BENCH_GROUPS.join(', ')} but received ${g}`);
+  }
+  const tierImages = (await loadTierImages(corpus, limit)).filter((i) => !wanted || wanted.has(i.group));
+  const { images: transparent, skipped } = !wanted || wanted.has('transparent') ? await loadTransparentImages(corpus, limit) : { images: [], skipped: [] };
   const images = [...tierImages, ...transparent];
   if (images.length === 0) {
     console.log(`bench skipped: no PNGs in ${corpus}/tier1, tier2 or tier3.`);
@@ -215,6 +254,9 @@ export async function benchCommand(config: Config, corpus: string, opts: BenchOp
         disagree.map((m) => `${m.group}/${m.file} (chose tier ${m.tier}, ssim ${fmtSsim(m.ssim)})`).join(', ') + '.',
     );
   }
+
+  out.push('', `### Worst seam scores (svg-ai above ${SEAM_LISTED}, worst first; every engine's score on that image)`, '');
+  out.push(worstSeamsTable(measurements) ?? `None: every svg-ai result scores ${SEAM_LISTED} or less.`);
 
   out.push('', '### Missed targets (SSIM shown where the target was missed)', '');
   out.push(missesTable(measurements) ?? 'None: every engine met every target.');

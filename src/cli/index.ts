@@ -151,9 +151,10 @@ program
   .argument('<corpus>', 'corpus folder')
   .option('--json <file>', 'also write the raw measurements as JSON')
   .option('--limit <n>', 'at most n images per tier folder', (v) => Number(v))
-  .action(async (corpus: string, opts: { json?: string; limit?: number }) => {
+  .option('--group <names>', 'only these groups, comma-separated: tier1, tier2, tier3, transparent', (v) => v.split(',').map((g) => g.trim()).filter(Boolean))
+  .action(async (corpus: string, opts: { json?: string; limit?: number; group?: string[] }) => {
     const { benchCommand } = await import('./bench.js');
-    await benchCommand(loadConfigOrExit(), corpus, opts);
+    await benchCommand(loadConfigOrExit(), corpus, { ...opts, groups: opts.group });
   });
 
 await program.parseAsync(process.argv);

@@ -9,6 +9,7 @@ import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
 import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
 import type { Rgb } from '../color/quantize.js';
+import { fillRegions } from '../gradients/fill.js';
 import { toOutlines } from './stroke-style.js';
 import { keepShapes, shapeOptions } from '../shapes/keep.js';
 
@@ -20,6 +21,11 @@ export interface Finish {
   gapFiller?: number;
   /** Every fill and stroke colour is replaced by its nearest (Oklab) colour in this list. */
   colours?: Rgb[];
+  /**
+   * Refit every region's paint to these pixels (the traced image before any colour reduction,
+   * same size): flat with opacity, or gradients where they pay (see gradients/fill.ts).
+   */
+  regions?: { image: RgbaImage; gradients: boolean; segments?: { labels: Int32Array; regions: number } };
   /** draw_style=stroke: every outline stroked this many *source* pixels wide, nothing filled (no gap filler then). */
   outline?: number;
   /** Regions a circle, ellipse or rectangle fits are written as that primitive, where the score allows (src/shapes/). */
@@ -53,7 +59,11 @@ function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: 
   if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
   if (finish.outline && finish.outline > 0) svg = toOutlines(svg, (finish.outline * image.width) / source.width);
   else if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
-  return optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
+  const optimized = optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
+  // Outlines have no fill to refit.
+  return finish.regions && !finish.outline
+    ? fillRegions(optimized, finish.regions.image, { gradients: finish.regions.gradients, segments: finish.regions.segments })
+    : optimized;
 }
 
 /** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */

@@ -6,6 +6,7 @@ import type { DecodedImage } from '../pipeline/decode.js';
 import type { Features } from '../pipeline/classify.js';
 import type { Finish } from '../pipeline/evaluate.js';
 import { scaleToLongerSide } from '../pipeline/resize.js';
+import { overContrast, segmentImage } from '../gradients/segment.js';
 import type { Tier } from './thresholds.js';
 
 export interface Candidate {
@@ -58,6 +59,17 @@ export interface Plan {
   label: string;
   /** How the SVG is finished (coordinate precision, gap filler); the caller's options win. */
   finish?: Finish;
+  /**
+   * Regions: one colour decision for the whole image (a global palette of this many colours,
+   * shared by every tile), then every traced region's paint refitted to the pixels (flat with
+   * opacity, or gradients unless the caller turned them off). Not with a caller's palette or max_colors.
+   */
+  regions?: {
+    colours: number;
+    alphaThreshold: number;
+    /** Segment the whole image first (gradients/segment.ts) and trace its regions. */
+    segment?: { mergeCost: number; minArea: number };
+  };
 }
 
 // --- Caller options applied to a plan ---
@@ -69,7 +81,7 @@ export interface Plan {
  */
 export async function planImage(ctx: StrategyContext, plan: Plan): Promise<{ image: RgbaImage; colours?: Rgb[] }> {
   const longer = Math.max(ctx.source.width, ctx.source.height);
-  const image = plan.enlarge && plan.maxSide > longer ? await scaleToLongerSide(ctx.source, plan.maxSide) : await ctx.resized(plan.maxSide);
+  const image = plan.enlarge && plan.maxSide > longer ? await enlarged(ctx.source, plan.maxSide) : await ctx.resized(plan.maxSide);
   const palette = ctx.options.palette;
   if (palette && palette.length > 0) {
     const colours = palette.flatMap((e) => (e.to === 'transparent' ? [] : [e.to ?? { r: e.r, g: e.g, b: e.b }]));
@@ -80,6 +92,17 @@ export async function planImage(ctx: StrategyContext, plan: Plan): Promise<{ ima
     return { image: flatten(image, q), colours: q.palette };
   }
   return { image };
+}
+
+const enlargedCache = new WeakMap<RgbaImage, Map<number, Promise<RgbaImage>>>();
+
+/** The source enlarged, once per size: rungs of a ladder share it (and what is cached on it). */
+function enlarged(source: RgbaImage, side: number): Promise<RgbaImage> {
+  let bySide = enlargedCache.get(source);
+  if (!bySide) enlargedCache.set(source, (bySide = new Map()));
+  let out = bySide.get(side);
+  if (!out) bySide.set(side, (out = scaleToLongerSide(source, side)));
+  return out;
 }
 
 /** Every opaque pixel replaced by its palette colour; TRANSPARENT pixels become 0,0,0,0. */
@@ -152,11 +175,42 @@ export function planFinish(ctx: StrategyContext, plan: Plan): Finish {
 export const GAP_FILLER_WIDTH = 1;
 
 export async function evaluatePlan(ctx: StrategyContext, plan: Plan): Promise<Candidate> {
-  const { image, colours } = await planImage(ctx, plan);
+  const { image: planned, colours } = await planImage(ctx, plan);
   const finish = planFinish(ctx, plan);
+  let image = planned;
+  if (plan.regions && !colours) {
+    const gradients = ctx.options.gradients !== 'off';
+    const { colours: maxColors, alphaThreshold, segment } = plan.regions;
+    if (segment) {
+      const seg = segmentImage(planned, { colours: maxColors, alphaThreshold, gradients, ...segment });
+      image = seg.image;
+      finish.regions = { image: planned, gradients, segments: { labels: seg.labels, regions: seg.regions } };
+    } else {
+      image = globallyQuantised(planned, maxColors, alphaThreshold);
+      finish.regions = { image: planned, gradients };
+    }
+  }
   // vtracer averages the colours of clusters it merges: snap its fills back onto the palette.
   if (colours && colours.length > 0) finish.colours = colours;
   return ctx.evaluate(plan.engine, planParams(ctx, plan, image), image, plan.label, finish);
+}
+
+const quantisedCache = new WeakMap<RgbaImage, Map<string, RgbaImage>>();
+
+/** The image with every pixel on one global palette (rungs of a ladder share it: cached per image). */
+function globallyQuantised(image: RgbaImage, maxColors: number, alphaThreshold: number): RgbaImage {
+  const key = `${maxColors}/${alphaThreshold}`;
+  let byKey = quantisedCache.get(image);
+  if (!byKey) quantisedCache.set(image, (byKey = new Map()));
+  let out = byKey.get(key);
+  if (!out) {
+    // Partly transparent pixels are clustered as seen over a contrasting background, so a soft
+    // edge or glow is not one cluster with the opaque body next to it (paints are refitted to
+    // true colour and opacity afterwards).
+    const seen = overContrast(image, alphaThreshold);
+    byKey.set(key, (out = flatten(seen, quantize(seen, { maxColors, alphaThreshold }))));
+  }
+  return out;
 }
 
 // --- Searches ---

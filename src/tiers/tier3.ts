@@ -1,14 +1,23 @@
 /**
- * Tier 3 — photos, gradients, shading. A ladder of vtracer settings from coarse to fine, searched
- * against the SSIM target: start where this kind of image usually lands, climb while the score is
- * short, stop at the first rung that meets the target.
+ * Tier 3 — photos, gradients, shading. A ladder of settings from coarse to fine, searched against
+ * the SSIM target: start where this kind of image usually lands, climb while the score is short,
+ * stop at the first rung that meets the target.
  *
- * Measured on the corpus (10 Kodak photos, 8 gradient/3D renders), which shaped every rung:
- * - Colour precision is the lever that matters: 8 bits instead of the CLI's 6 lifted the Kodak
- *   minimum SSIM from 0.73 to 0.85 for the same bytes (6 bits merges dark shades into flat areas).
+ * No tile decides anything on its own (independent tiles drew straight lines of steps along
+ * their edges: seam scores up to 0.94, see quality/seam.ts):
+ * - Photos are segmented once for the whole image (gradients/segment.ts: global palette, regions
+ *   merged where one flat or linear paint explains both), then vtracer only traces the borders
+ *   of those regions, in tiles of 256 for speed (layer difference 0: no clustering of its own).
+ * - Textured photos (almost no flat pixels) keep vtracer's layering, tiled, on one global
+ *   palette: texture leaves no smooth area for a tile edge to show in.
+ * - Rendered art (smooth, small) is traced whole on one global palette.
+ * Every region's paint is then refitted to its pixels (gradients/fill.ts): flat, or a linear or
+ * radial gradient in Oklab where it pays for its bytes, with opacity (soft alpha kept).
+ *
+ * Measured on the corpus (10 Kodak photos, 8 gradient/3D renders) before that, and still true:
+ * - Colour precision: 8 bits instead of the CLI's 6 lifted the Kodak minimum SSIM from 0.73 to
+ *   0.85 for the same bytes (6 bits merges dark shades into flat areas).
  * - Polygons instead of splines: the same SSIM for ~55 % of the bytes once path data is relative.
- * - Tiles of 128 px: vtracer's clustering is superlinear; a 768x512 photo traces in ~0.2 s
- *   instead of ~1.5 s, with the same SSIM and slightly fewer bytes.
  * - Trace size: SSIM compares images downsampled to ~256 px on the shorter side. Tracing at twice
  *   that resolution lost nothing against full size; at the same resolution, 0.05-0.08 SSIM, even
  *   at the finest rung. So small images are traced enlarged.
@@ -16,14 +25,48 @@
 import { DEFAULT_IMAGETRACER_PARAMS } from '../engines/imagetracer.js';
 import { DEFAULT_POTRACE_PARAMS } from '../engines/potrace.js';
 import { VTRACER_CLI_DEFAULTS, type VtracerParams } from '../engines/vtracer.js';
+import type { RgbaImage } from '../engines/engine.js';
 import { ssimDownsampleFactor } from '../quality/ssim.js';
 import { plansFor, searchLadder, searchPlans, type Plan, type StrategyContext, type TierStrategy } from './strategy.js';
 
 /** Below this share of flat neighbour pairs an image is photo-like (Kodak: <= 0.66; rendered art: >= 0.89). */
 const PHOTO_MAX_FLAT_SHARE = 0.78;
-/** Rung where photos start (every Kodak photo met 0.85 there); smooth rendered art starts at 0. */
+/**
+ * Photos start at merge cost 0.001. From 0.002, 8 of the 9 untextured Kodak photos met 0.85 with
+ * ~20 % fewer bytes, but kodim19 fell short (0.846) and, on a loaded machine, found no budget
+ * left to climb: every image meeting its target comes before bytes.
+ */
 const PHOTO_START = 3;
-const TILE = 128;
+/** Below this flat share a photo is texture nearly everywhere (Kodak: kodim13 0.16; the rest >= 0.27). */
+const TEXTURED_MAX_FLAT_SHARE = 0.2;
+/** Textured photos start at 8-bit colour, layer step 16 (where kodim13 met 0.85). */
+const TEXTURED_START = 5;
+/**
+ * Photos' rungs: the largest error (squared Oklab, per pixel of boundary removed) a merge of two
+ * neighbouring regions may add, coarse to fine. Kodak photos met 0.85 from 0.004 (kodim07) to
+ * 0.0005 (kodim13, river stones).
+ */
+const PHOTO_MERGE_COSTS = [0.008, 0.004, 0.002, 0.001, 0.0005, 0.00025, 0.000125];
+/** Global palette the photo segmentation starts from. */
+const PHOTO_COLOURS = 64;
+/** Photo regions below this many trace pixels are merged into a neighbour. */
+const PHOTO_MIN_AREA = 16;
+/** Smooth rendered art starts one rung above the coarsest, so a clear pass can still go down. */
+const RENDER_START = 1;
+/**
+ * Tiles only for large traces, and big ones: with one global palette (see Plan.regions) tiles
+ * agree at their edges, but every tile edge still cuts shapes, so fewer of them cost fewer bytes.
+ */
+const TILE = 256;
+/** Global palette size: enough that bands are finer than vtracer's own layer steps. */
+const GLOBAL_COLOURS = 256;
+/**
+ * Pixels at least this opaque are traced; their opacity comes back from the region fit. (The
+ * engines' own policy, 128, drops glows and translucent overlays.)
+ */
+const SOFT_ALPHA_THRESHOLD = 16;
+/** Share of visible pixels that are semi-transparent above which shapes must not overlap. */
+const SOFT_ALPHA_SHARE = 0.1;
 /**
  * A first result this far above the target is worth one coarser try (one rung down, two when
  * twice as far): 7 of the 10 Kodak photos, -17 % bytes for one more trace.
@@ -46,8 +89,27 @@ export function tier3TraceSide(width: number, height: number): number {
   return Math.min(2 * Math.ceil(longer / ssimDownsampleFactor(width, height)), Math.max(longer, MAX_ENLARGED_SIDE));
 }
 
+/** Share of visible pixels (alpha >= 16) that are not opaque: glows, shadows, translucent overlays. */
+export function softAlphaShare(image: RgbaImage): number {
+  let visible = 0;
+  let soft = 0;
+  for (let i = 3; i < image.data.length; i += 4) {
+    const a = image.data[i]!;
+    if (a < SOFT_ALPHA_THRESHOLD) continue;
+    visible++;
+    if (a < 240) soft++;
+  }
+  return visible === 0 ? 0 : soft / visible;
+}
+
 export function tier3Ladder(ctx: StrategyContext): Plan[] {
   const side = tier3TraceSide(ctx.source.width, ctx.source.height);
+  // Semi-transparent shapes over their parents would compound their opacity: trace them cut out.
+  // Rendered art (smooth, mostly small) is traced whole: fast enough, and no tile edge at all.
+  // Textured photos are traced in tiles on the global palette: texture leaves no smooth area for
+  // a tile edge to show in (kodim13, river stones: seam 0.03).
+  const tileSize = textured(ctx) ? TILE : 0;
+  const soft = ctx.source.hasTransparency && softAlphaShare(ctx.source) > SOFT_ALPHA_SHARE;
   const rung = (colorPrecision: number, layerDifference: number, filterSpeckle: number): Plan => ({
     engine: 'vtracer',
     params: {
@@ -56,22 +118,17 @@ export function tier3Ladder(ctx: StrategyContext): Plan[] {
       colorPrecision,
       layerDifference,
       filterSpeckle,
-      tileSize: TILE,
+      tileSize,
       tileConcurrency: 2,
+      ...(soft ? { hierarchical: 'cutout' as const } : {}),
     } satisfies VtracerParams,
     maxSide: side,
     enlarge: true,
+    regions: { colours: GLOBAL_COLOURS, alphaThreshold: SOFT_ALPHA_THRESHOLD },
     label: `vtracer polygons ${colorPrecision} bits step ${layerDifference} speckle ${filterSpeckle}`,
   });
   const colors = ctx.options.maxColors ?? 24;
-  return [
-    rung(6, 32, 4),
-    rung(8, 32, 4),
-    rung(8, 24, 4),
-    rung(8, 16, 4),
-    rung(8, 12, 2),
-    rung(8, 8, 2),
-    rung(8, 4, 1),
+  const fallbacks: Plan[] = [
     {
       engine: 'imagetracer',
       params: { ...DEFAULT_IMAGETRACER_PARAMS, numberofcolors: colors, blurradius: 1 },
@@ -80,11 +137,57 @@ export function tier3Ladder(ctx: StrategyContext): Plan[] {
     },
     { engine: 'potrace', params: { ...DEFAULT_POTRACE_PARAMS, maxColors: Math.min(colors, 16) }, maxSide: Math.min(side, 1024), label: 'potrace' },
   ];
+  if (photo(ctx) && !textured(ctx)) {
+    // Photos: one segmentation of the whole image, then tiles that only trace its borders.
+    const segmented = (mergeCost: number): Plan => ({
+      engine: 'vtracer',
+      params: {
+        ...VTRACER_CLI_DEFAULTS,
+        mode: 'polygon',
+        colorPrecision: 8,
+        layerDifference: 0,
+        filterSpeckle: 1,
+        tileSize: TILE,
+        tileConcurrency: 2,
+        ...(soft ? { hierarchical: 'cutout' as const } : {}),
+      } satisfies VtracerParams,
+      maxSide: side,
+      enlarge: true,
+      regions: { colours: PHOTO_COLOURS, alphaThreshold: SOFT_ALPHA_THRESHOLD, segment: { mergeCost, minArea: PHOTO_MIN_AREA } },
+      label: `regions merged up to ${mergeCost} per boundary pixel`,
+    });
+    return [...PHOTO_MERGE_COSTS.map(segmented), ...fallbacks];
+  }
+  return [
+    rung(4, 64, 8),
+    rung(5, 48, 6),
+    rung(6, 32, 4),
+    rung(8, 32, 4),
+    rung(8, 24, 4),
+    rung(8, 16, 4),
+    rung(8, 12, 2),
+    rung(8, 8, 2),
+    rung(8, 4, 1),
+    ...fallbacks,
+  ];
+}
+
+function photo(ctx: StrategyContext): boolean {
+  return ctx.features.flatShare < PHOTO_MAX_FLAT_SHARE;
+}
+
+/**
+ * Photos this textured (few flat neighbour pairs) keep vtracer's own layering: region merging
+ * held their texture only in more bytes (kodim13: 0.848 at 718 KB against 0.857 at 668 KB).
+ */
+function textured(ctx: StrategyContext): boolean {
+  return ctx.features.flatShare < TEXTURED_MAX_FLAT_SHARE;
 }
 
 /** Where on the ladder this image starts. */
 export function tier3Start(ctx: StrategyContext): number {
-  return ctx.features.flatShare < PHOTO_MAX_FLAT_SHARE ? PHOTO_START : 0;
+  if (textured(ctx)) return TEXTURED_START;
+  return photo(ctx) ? PHOTO_START : RENDER_START;
 }
 
 export const tier3: TierStrategy = {

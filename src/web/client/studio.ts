@@ -139,6 +139,12 @@ function renderDownloads(): void {
       const a = Object.assign(document.createElement('a'), { href: `/api/results/${encodeURIComponent(current.resultId)}?${q}`, download: name, className: 'button' });
       a.textContent = format.toUpperCase();
       a.dataset.format = format;
+      // The service names a re-export "result.<format>"; fetching it here keeps the image's own
+      // name and turns a refusal into the service's sentence instead of a page of JSON.
+      a.addEventListener('click', (e) => {
+        e.preventDefault();
+        void saveExport(a.href, name);
+      });
       li.append(a);
     } else if (format === 'svg') {
       const url = URL.createObjectURL(new Blob([current.svg], { type: 'image/svg+xml' }));
@@ -154,6 +160,27 @@ function renderDownloads(): void {
       li.append(span);
     }
     list.append(li);
+  }
+}
+
+async function saveExport(url: string, name: string): Promise<void> {
+  showError(undefined);
+  try {
+    const res = await fetch(url);
+    if (!res.ok) {
+      const body = (await res.json().catch(() => undefined)) as { detail?: string } | undefined;
+      throw new Error(body?.detail ?? `The service answered ${res.status}.`);
+    }
+    let blob = await res.blob();
+    // svgz travels gzip-encoded, and fetch undoes that encoding: compress it again for the file.
+    if (name.endsWith('.svgz') && new Uint8Array(await blob.slice(0, 2).arrayBuffer())[0] !== 0x1f) {
+      blob = await new Response(blob.stream().pipeThrough(new CompressionStream('gzip'))).blob();
+    }
+    const link = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  } catch (err) {
+    showError(`${name}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

@@ -1,0 +1,367 @@
+/**
+ * One segmentation for the whole image, decided before any tiling.
+ *
+ * Tiles traced independently disagree at their shared edges (each clusters, filters speckles and
+ * merges layers on its own): that is where the straight lines of steps came from. Here the
+ * image's pixels are put on one global palette, split into connected regions, and neighbouring
+ * regions are merged greedily, cheapest first, while one paint (flat or linear gradient, see
+ * fit.ts) explains both for little more error than each alone: the error a merge adds, per
+ * pixel of boundary it removes (a boundary costs path bytes), must stay under `mergeCost`.
+ * Regions under `minArea` pixels are merged into their cheapest neighbour whatever it costs.
+ *
+ * The result is repainted flat, one colour per region, so any tracer (tiled or not) sees the same
+ * regions on both sides of a tile edge; the paints are then refitted per path (fill.ts).
+ */
+import type { RgbaImage } from '../engines/engine.js';
+import { SRGB8_TO_LINEAR, linearRgbToOklabInto, oklabToSrgb8 } from '../color/oklab.js';
+import { quantize, TRANSPARENT } from '../color/quantize.js';
+import { fitFlat, fitLinear, Moments } from './fit.js';
+
+export interface SegmentOptions {
+  /** Size of the global palette the regions start from. */
+  colours: number;
+  /** Largest added squared Oklab error per boundary pixel a merge may cost. */
+  mergeCost: number;
+  /** Regions smaller than this many pixels are always merged. */
+  minArea: number;
+  /** Pixels below this alpha are transparent (not part of any region). */
+  alphaThreshold: number;
+  /** Let a linear gradient explain a merged region (else flat colours only). */
+  gradients: boolean;
+}
+
+/** A merge's cost is recomputed once a side has grown by this factor since it was costed. */
+const STALE_GROWTH = 1.1;
+/** Regions of at least this many pixels may be explained by a gradient when merging. */
+const GRADIENT_MIN_PIXELS = 24;
+
+export interface Segmentation {
+  /** The image repainted flat, one colour per region. */
+  image: RgbaImage;
+  /** Region of every pixel (dense numbers from 0), -1 where transparent. */
+  labels: Int32Array;
+  regions: number;
+}
+
+export function segmentImage(image: RgbaImage, options: SegmentOptions): Segmentation {
+  const { width, height, data } = image;
+  const n = width * height;
+  // Partly transparent pixels are seen over a contrasting background: a glow's falloff then
+  // starts regions as colour changes do (paints are fitted to true colour and opacity afterwards).
+  const seen = overContrast(image, options.alphaThreshold);
+  const q = quantize(seen, { maxColors: options.colours, alphaThreshold: options.alphaThreshold });
+  const idx = q.indices;
+  despeckle(idx, width, height, q.palette);
+
+  // Connected components (4-neighbour) of equal palette index.
+  const comp = new Int32Array(n).fill(-1);
+  const stack = new Int32Array(n);
+  let count = 0;
+  for (let p = 0; p < n; p++) {
+    if (comp[p]! >= 0 || idx[p] === TRANSPARENT) continue;
+    const c = idx[p]!;
+    let top = 0;
+    stack[top++] = p;
+    comp[p] = count;
+    while (top > 0) {
+      const s = stack[--top]!;
+      const x = s % width;
+      if (x > 0 && comp[s - 1]! < 0 && idx[s - 1] === c) ((comp[s - 1] = count), (stack[top++] = s - 1));
+      if (x < width - 1 && comp[s + 1]! < 0 && idx[s + 1] === c) ((comp[s + 1] = count), (stack[top++] = s + 1));
+      if (s >= width && comp[s - width]! < 0 && idx[s - width] === c) ((comp[s - width] = count), (stack[top++] = s - width));
+      if (s + width < n && comp[s + width]! < 0 && idx[s + width] === c) ((comp[s + width] = count), (stack[top++] = s + width));
+    }
+    count++;
+  }
+  if (count === 0) return { image, labels: comp, regions: 0 };
+
+  // Stage 1, flat colours (cheap: sums only): Ward's added error of merging two means.
+  const flat = new Float64Array(count * 4); // pixels, sum L, sum a, sum b
+  const lab = [0, 0, 0];
+  const labs = new Float32Array(n * 3);
+  for (let p = 0, o = 0; p < n; p++, o += 4) {
+    const c = comp[p]!;
+    if (c < 0) continue;
+    const sd = seen.data;
+    linearRgbToOklabInto(SRGB8_TO_LINEAR[sd[o]!]!, SRGB8_TO_LINEAR[sd[o + 1]!]!, SRGB8_TO_LINEAR[sd[o + 2]!]!, lab);
+    flat[c * 4]! += 1;
+    flat[c * 4 + 1]! += lab[0]!;
+    flat[c * 4 + 2]! += lab[1]!;
+    flat[c * 4 + 3]! += lab[2]!;
+    linearRgbToOklabInto(SRGB8_TO_LINEAR[data[o]!]!, SRGB8_TO_LINEAR[data[o + 1]!]!, SRGB8_TO_LINEAR[data[o + 2]!]!, lab);
+    labs[p * 3] = lab[0]!;
+    labs[p * 3 + 1] = lab[1]!;
+    labs[p * 3 + 2] = lab[2]!;
+  }
+
+  // Adjacency with shared boundary length.
+  const adj: Map<number, number>[] = Array.from({ length: count }, () => new Map());
+  const link = (a: number, b: number) => {
+    if (a < 0 || b < 0 || a === b) return;
+    adj[a]!.set(b, (adj[a]!.get(b) ?? 0) + 1);
+    adj[b]!.set(a, (adj[b]!.get(a) ?? 0) + 1);
+  };
+  for (let p = 0; p < n; p++) {
+    const c = comp[p]!;
+    if (c < 0) continue;
+    if ((p + 1) % width !== 0) link(c, comp[p + 1]!);
+    if (p + width < n) link(c, comp[p + width]!);
+  }
+
+  const parent = new Int32Array(count).map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]!]!;
+      i = parent[i]!;
+    }
+    return i;
+  };
+  const size = (i: number) => flat[i * 4]!;
+  const small = (a: number, b: number) => Math.min(size(a), size(b)) < options.minArea;
+
+  greedyMerge(adj, parent, find, size, options.mergeCost, (a, b, boundary) => {
+    const na = flat[a * 4]!;
+    const nb = flat[b * 4]!;
+    let d = 0;
+    for (let k = 1; k < 4; k++) d += (flat[a * 4 + k]! / na - flat[b * 4 + k]! / nb) ** 2;
+    const cost = ((na * nb) / (na + nb)) * d / boundary;
+    return small(a, b) ? cost - 1e9 : cost;
+  }, (keep, gone) => {
+    for (let k = 0; k < 4; k++) flat[keep * 4 + k]! += flat[gone * 4 + k]!;
+  });
+
+  // Stage 2, on the regions left: a merge may also be explained by one linear gradient.
+  const moments = new Map<number, Moments>();
+  for (let p = 0, o = 0; p < n; p++, o += 4) {
+    const c = comp[p]!;
+    if (c < 0) continue;
+    const r = find(c);
+    let m = moments.get(r);
+    if (!m) moments.set(r, (m = new Moments()));
+    m.add((p % width) + 0.5, Math.floor(p / width) + 0.5, labs[p * 3]!, labs[p * 3 + 1]!, labs[p * 3 + 2]!, data[o + 3]! / 255);
+  }
+  if (options.gradients) {
+    const sse = (m: Moments): number => {
+      const f = fitFlat(m).sse;
+      if (m.pixels < GRADIENT_MIN_PIXELS) return f;
+      const lin = fitLinear(m);
+      return lin ? Math.min(f, lin.sse) : f;
+    };
+    const own = new Map<number, number>();
+    for (const [r, m] of moments) own.set(r, sse(m));
+    greedyMerge(adj, parent, find, (i) => moments.get(i)!.pixels, options.mergeCost, (a, b, boundary) => {
+      const union = moments.get(a)!.clone();
+      union.merge(moments.get(b)!);
+      return Math.max(0, sse(union) - own.get(a)! - own.get(b)!) / boundary;
+    }, (keep, gone) => {
+      for (let k = 0; k < 4; k++) flat[keep * 4 + k]! += flat[gone * 4 + k]!;
+      const m = moments.get(keep)!;
+      m.merge(moments.get(gone)!);
+      moments.delete(gone);
+      own.set(keep, sse(m));
+    });
+  }
+
+  // Repaint: every region in its mean colour as seen (over the contrasting background when
+  // partly transparent, so regions differing only in opacity stay apart); the tracer only
+  // needs the partition.
+  const colour = new Int32Array(count).fill(-1);
+  const dense = new Int32Array(count).fill(-1);
+  let regions = 0;
+  const out = new Uint8Array(n * 4);
+  for (let p = 0, o = 0; p < n; p++, o += 4) {
+    const c = comp[p]!;
+    if (c < 0) continue;
+    const r = find(c);
+    if (colour[r]! < 0) {
+      const w = flat[r * 4]!;
+      const rgb = oklabToSrgb8(flat[r * 4 + 1]! / w, flat[r * 4 + 2]! / w, flat[r * 4 + 3]! / w);
+      colour[r] = (rgb.r << 16) | (rgb.g << 8) | rgb.b;
+      dense[r] = regions++;
+    }
+    comp[p] = dense[r]!;
+    const v = colour[r]!;
+    out[o] = v >> 16;
+    out[o + 1] = (v >> 8) & 255;
+    out[o + 2] = v & 255;
+    out[o + 3] = 255;
+  }
+  return { image: { width, height, data: out }, labels: comp, regions };
+}
+
+/**
+ * The image composited over black when its visible pixels are light on average, over white when
+ * dark, so opacity spans the whole range of lightness (the image itself when nothing is partly
+ * transparent).
+ */
+export function overContrast(image: RgbaImage, alphaThreshold: number): RgbaImage {
+  const { data } = image;
+  let soft = false;
+  let luma = 0;
+  let visible = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const a = data[i + 3]!;
+    if (a < alphaThreshold) continue;
+    if (a < 255) soft = true;
+    luma += 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+    visible++;
+  }
+  if (!soft) return image;
+  const bg = luma / visible > 127 ? 0 : 255;
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i += 4) {
+    const a = data[i + 3]!;
+    if (a < alphaThreshold) continue;
+    for (let k = 0; k < 3; k++) out[i + k] = Math.round((data[i + k]! * a + bg * (255 - a)) / 255);
+    out[i + 3] = 255;
+  }
+  return { width: image.width, height: image.height, data: out };
+}
+
+/**
+ * Isolated pixels (no 4-neighbour of the same palette entry) take the nearest colour among their
+ * neighbours, twice over: photo noise otherwise starts tens of thousands of one-pixel regions,
+ * which the merge would only remove one by one, at far greater cost.
+ */
+function despeckle(idx: Uint16Array, width: number, height: number, palette: readonly { r: number; g: number; b: number }[]): void {
+  const labs = palette.map((c) => {
+    const out = [0, 0, 0];
+    linearRgbToOklabInto(SRGB8_TO_LINEAR[c.r]!, SRGB8_TO_LINEAR[c.g]!, SRGB8_TO_LINEAR[c.b]!, out);
+    return out;
+  });
+  const dist = (i: number, j: number) => (labs[i]![0]! - labs[j]![0]!) ** 2 + (labs[i]![1]! - labs[j]![1]!) ** 2 + (labs[i]![2]! - labs[j]![2]!) ** 2;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let y = 1; y < height - 1; y++) {
+      for (let x = 1, p = y * width + 1; x < width - 1; x++, p++) {
+        const c = idx[p]!;
+        if (c === TRANSPARENT) continue;
+        const n4 = [idx[p - 1]!, idx[p + 1]!, idx[p - width]!, idx[p + width]!];
+        if (n4.includes(c)) continue;
+        let best = -1;
+        let bestD = Infinity;
+        for (const o of n4) {
+          if (o === TRANSPARENT) continue;
+          const d = dist(c, o);
+          if (d < bestD) {
+            bestD = d;
+            best = o;
+          }
+        }
+        if (best >= 0) idx[p] = best;
+      }
+    }
+  }
+}
+
+/**
+ * Merges neighbouring regions, cheapest first, while the cost is at most `limit`. Costs are
+ * recomputed lazily: a popped candidate whose side has grown by STALE_GROWTH since it was costed
+ * is costed again and pushed back (re-costing every neighbour of a big region at each merge
+ * would be quadratic; a region a tenth larger changes a merge's cost little).
+ */
+function greedyMerge(
+  adj: Map<number, number>[],
+  parent: Int32Array,
+  find: (i: number) => number,
+  size: (i: number) => number,
+  limit: number,
+  cost: (a: number, b: number, boundary: number) => number,
+  merge: (keep: number, gone: number) => void,
+): void {
+  const heap = new CostHeap();
+  for (let a = 0; a < adj.length; a++) {
+    if (parent[a] !== a) continue;
+    for (const [b, len] of adj[a]!) if (a < b) heap.push(cost(a, b, len), a, b, size(a), size(b));
+  }
+  while (heap.size > 0) {
+    const { cost: c, a, b, va, vb } = heap.pop();
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) continue;
+    if (ra !== a || rb !== b || size(a) > va * STALE_GROWTH || size(b) > vb * STALE_GROWTH) {
+      const len = adj[ra]!.get(rb);
+      if (len !== undefined) heap.push(cost(ra, rb, len), ra, rb, size(ra), size(rb));
+      continue;
+    }
+    if (c > limit) break;
+    // The region with more neighbours stays: adjacency moves the cheaper way.
+    const [keep, gone] = adj[a]!.size >= adj[b]!.size ? [a, b] : [b, a];
+    parent[gone] = keep;
+    merge(keep, gone);
+    const ka = adj[keep]!;
+    ka.delete(gone);
+    for (const [o, len] of adj[gone]!) {
+      if (o === keep) continue;
+      ka.set(o, (ka.get(o) ?? 0) + len);
+      const ao = adj[o]!;
+      ao.delete(gone);
+      ao.set(keep, (ao.get(keep) ?? 0) + len);
+    }
+    adj[gone] = new Map();
+  }
+}
+
+/** A binary min-heap of merge candidates in growable typed arrays (hundreds of thousands of entries). */
+class CostHeap {
+  private costs = new Float64Array(1024);
+  private items = new Float64Array(4096); // a, b, size of a, size of b per entry
+  size = 0;
+  push(cost: number, a: number, b: number, va: number, vb: number): void {
+    if (this.size === this.costs.length) {
+      const costs = new Float64Array(this.size * 2);
+      costs.set(this.costs);
+      this.costs = costs;
+      const items = new Float64Array(this.size * 8);
+      items.set(this.items);
+      this.items = items;
+    }
+    const C = this.costs;
+    const I = this.items;
+    let i = this.size++;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (C[up]! <= cost) break;
+      C[i] = C[up]!;
+      I[4 * i] = I[4 * up]!;
+      I[4 * i + 1] = I[4 * up + 1]!;
+      I[4 * i + 2] = I[4 * up + 2]!;
+      I[4 * i + 3] = I[4 * up + 3]!;
+      i = up;
+    }
+    C[i] = cost;
+    I[4 * i] = a;
+    I[4 * i + 1] = b;
+    I[4 * i + 2] = va;
+    I[4 * i + 3] = vb;
+  }
+  pop(): { cost: number; a: number; b: number; va: number; vb: number } {
+    const C = this.costs;
+    const I = this.items;
+    const top = { cost: C[0]!, a: I[0]!, b: I[1]!, va: I[2]!, vb: I[3]! };
+    const last = --this.size;
+    const cost = C[last]!;
+    const a = I[4 * last]!;
+    const b = I[4 * last + 1]!;
+    const va = I[4 * last + 2]!;
+    const vb = I[4 * last + 3]!;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= last) break;
+      const m = l + 1 < last && C[l + 1]! < C[l]! ? l + 1 : l;
+      if (C[m]! >= cost) break;
+      C[i] = C[m]!;
+      I[4 * i] = I[4 * m]!;
+      I[4 * i + 1] = I[4 * m + 1]!;
+      I[4 * i + 2] = I[4 * m + 2]!;
+      I[4 * i + 3] = I[4 * m + 3]!;
+      i = m;
+    }
+    C[i] = cost;
+    I[4 * i] = a;
+    I[4 * i + 1] = b;
+    I[4 * i + 2] = va;
+    I[4 * i + 3] = vb;
+    return top;
+  }
+}
