@@ -76,7 +76,15 @@ interface Round {
   first: number;
   warm: number[];
   afterCancellations: number;
+  /** From the end of the burst until no pixels are in flight: the cancelled traces have all stopped. */
+  stoppedMs: number;
+  afterStopped: number;
   warmAfter: number[];
+}
+
+async function pixelsInFlight(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^svgai_pixels_in_flight (\S+)$/m.exec(text)?.[1] ?? NaN);
 }
 
 async function round(args: Args, logo: Buffer, illustration: Buffer, r: number): Promise<Round> {
@@ -89,10 +97,14 @@ async function round(args: Args, logo: Buffer, illustration: Buffer, r: number):
     for (let i = 0; i < 7; i++) warm.push((await timed(service.base, uniquePng(logo, n++))).ms);
     await burstOfCancellations(service.base, illustration, args.cancellations, n);
     n += args.cancellations;
+    const burstEnded = performance.now();
     const after = await timed(service.base, uniquePng(logo, n++));
+    while ((await pixelsInFlight(service.base)) > 0) await new Promise((r) => setTimeout(r, 20));
+    const stoppedMs = performance.now() - burstEnded;
+    const afterStopped = (await timed(service.base, uniquePng(logo, n++))).ms;
     const warmAfter: number[] = [];
     for (let i = 0; i < 5; i++) warmAfter.push((await timed(service.base, uniquePng(logo, n++))).ms);
-    return { readyMs: service.readyAfterMs, first: first.ms, warm, afterCancellations: after.ms, warmAfter };
+    return { readyMs: service.readyAfterMs, first: first.ms, warm, afterCancellations: after.ms, stoppedMs, afterStopped, warmAfter };
   } finally {
     await service.stop();
   }
@@ -118,12 +130,12 @@ async function main(): Promise<void> {
   );
   console.log(
     markdownTable(
-      ['round', 'spawn to /ready ms', 'first after /ready ms', 'warm ms', 'first / warm', `first after ${args.cancellations} cancellations ms`, 'warm after ms', 'post-cancel / warm'],
+      ['round', 'spawn to /ready ms', 'first after /ready ms', 'warm ms', 'first / warm', `first after ${args.cancellations} cancellations ms`, 'post-cancel / warm', 'cancelled traces stopped after ms', 'next request ms', 'warm after ms'],
       rounds.map((r, i) => {
         const warm = median(r.warm);
-        return [String(i + 1), f(r.readyMs), f(r.first), f(warm), ratio(r.first, warm), f(r.afterCancellations), f(median(r.warmAfter)), ratio(r.afterCancellations, warm)];
+        return [String(i + 1), f(r.readyMs), f(r.first), f(warm), ratio(r.first, warm), f(r.afterCancellations), ratio(r.afterCancellations, warm), f(r.stoppedMs), f(r.afterStopped), f(median(r.warmAfter))];
       }),
-      ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
   );
   const warmAll = median(rounds.map((r) => median(r.warm)));

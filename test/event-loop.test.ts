@@ -12,6 +12,8 @@ let fixtures: FixtureIndex;
 beforeAll(async () => {
   fixtures = await ensureFixtures();
   running = await startServer(testConfig({ PORT: 0, HOST: '127.0.0.1' }), createLogger('silent'));
+  // Trace threads warm before readiness: until then a conversion waits for a thread, not on one.
+  for (let i = 0; i < 600 && !(await fetch(`http://127.0.0.1:${running.port}/ready`)).ok; i++) await new Promise((r) => setTimeout(r, 100));
 });
 afterAll(() => running.shutdown());
 

@@ -241,7 +241,8 @@ describe('caller options on a plan', () => {
   });
 
   it('precision and the gap filler finish the SVG; cutout turns the gap filler on by default', () => {
-    expect(planFinish(context({ scores: {}, raw: { precision: '0' } }).ctx, potrace)).toEqual({ precision: 0 });
+    expect(planFinish(context({ scores: {}, raw: { precision: '0' } }).ctx, potrace)).toEqual({ precision: 0, shapes: true });
+    expect(planFinish(context({ scores: {}, raw: { shapes: 'off' } }).ctx, potrace).shapes).toBe(false);
     expect(planFinish(context({ scores: {}, raw: { stacking: 'cutout' } }).ctx, potrace).gapFiller).toBeGreaterThan(0);
     expect(planFinish(context({ scores: {}, raw: { stacking: 'cutout', gap_filler: 'false' } }).ctx, potrace).gapFiller).toBeUndefined();
   });

@@ -150,6 +150,20 @@ describe('failures that say the truth', () => {
     }
   });
 
+  it('a client that hung up before its conversion was queued starts no trace (CLIENT_CLOSED, nothing left running)', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 1 }), hangWorker);
+    const converter = new LocalConverter(pool, new MemoryResultCache(0, 60), 60);
+    try {
+      await pool.warm;
+      const gone = new AbortController();
+      gone.abort();
+      expect((await errorOf(converter.convert(await smallLogo(), options, gone.signal)))?.code).toBe('CLIENT_CLOSED');
+      expect(pool.stats()).toMatchObject({ active: 0, waiting: 0, pixelsInFlight: 0 });
+    } finally {
+      await pool.destroy();
+    }
+  });
+
   it('two large images are admitted one after the other by the decoded-pixel budget, so they never share the CPU', async () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 2, MAX_MEGAPIXELS_IN_FLIGHT: 40, DEADLINE_TIER1_MS: 600_000 }), hangWorker);
     try {

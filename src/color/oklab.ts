@@ -38,7 +38,7 @@ export function linearRgbToOklabInto(
   r: number,
   g: number,
   b: number,
-  out: Float64Array | number[],
+  out: Float64Array | Float32Array | number[],
   offset = 0,
 ): void {
   const l = Math.cbrt(0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b);

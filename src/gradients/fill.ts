@@ -60,7 +60,8 @@ export function fillRegions(svg: string, image: RgbaImage, options: RegionFillOp
   // segment takes that segment's paint, so pieces of it in neighbouring tiles agree.
   const regionCount = labels ? options.segments!.regions : paths.length;
   const pixelRegion = labels ? (p: number) => labels[p]! : (p: number) => owner[p]!;
-  const lab = new Float64Array(width * height * 3);
+  // Float32 is ample for Oklab per pixel (the sums are kept in Float64) and halves the largest buffer of a photo.
+  const lab = new Float32Array(width * height * 3);
   const regions: Region[] = Array.from({ length: regionCount }, () => ({ moments: new Moments(), mergedInto: -1, fit: null!, cost: 0, centre: null, radial: null }));
   // Majority votes (Boyer-Moore): the shape under each path, and with segments, each path's segment.
   const vote = new Int32Array(paths.length).fill(-1);

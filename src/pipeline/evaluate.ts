@@ -11,6 +11,7 @@ import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize
 import type { Rgb } from '../color/quantize.js';
 import { fillRegions } from '../gradients/fill.js';
 import { toOutlines } from './stroke-style.js';
+import { keepShapes, shapeOptions } from '../shapes/keep.js';
 
 /** How a traced SVG is finished before it is scored. */
 export interface Finish {
@@ -27,6 +28,8 @@ export interface Finish {
   regions?: { image: RgbaImage; gradients: boolean; segments?: { labels: Int32Array; regions: number } };
   /** draw_style=stroke: every outline stroked this many *source* pixels wide, nothing filled (no gap filler then). */
   outline?: number;
+  /** Regions a circle, ellipse or rectangle fits are written as that primitive, where the score allows (src/shapes/). */
+  shapes?: boolean;
 }
 
 /**
@@ -79,15 +82,27 @@ export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, default
       const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
       const raw = await engineImpl.trace(image, params);
       const optimizing = performance.now();
-      const svg = finishSvg(source, raw, image, { ...defaults, ...finish });
+      let svg = finishSvg(source, raw, image, { ...defaults, ...finish });
       spent.optimize += performance.now() - optimizing;
       if (svg.length > maxSvgBytes) {
         throw new AppError('TOO_COMPLEX', `The traced SVG would be ${(svg.length / 1e6).toFixed(1)} MB, over the ${(maxSvgBytes / 1e6).toFixed(1)} MB limit.`);
       }
       assertSafeSvg(svg);
       const scoring = performance.now();
-      const ssim = await scoreSvg(source, svg);
+      let ssim = await scoreSvg(source, svg);
       spent.score += performance.now() - scoring;
+      const f = { ...defaults, ...finish };
+      if (f.shapes) {
+        // Scored here, before the candidate is compared: the SSIM returned is that of the SVG with primitives.
+        const fitting = performance.now();
+        const options = shapeOptions(image.width / source.width, f.precision ?? DEFAULT_PRECISION);
+        const kept = await keepShapes(svg, ssim, (s) => scoreSvg(source, s), options);
+        if (kept) {
+          assertSafeSvg(kept.svg);
+          ({ svg, ssim } = kept);
+        }
+        spent.score += performance.now() - fitting;
+      }
       measured.set(svg, ssim);
       return { engine, label, svg, ssim, bytes: Buffer.byteLength(svg) };
     },

@@ -44,6 +44,11 @@ export class LocalConverter implements Converter {
     const cached = await this.cache.get(key);
     if (cached) return { result: cached, cache: 'hit' };
 
+    // Gone before it could be queued (while the body was read or the cache asked): nothing to start.
+    if (signal?.aborted) {
+      recordClientClosed();
+      throw new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion started.');
+    }
     const run = this.start(key, input, options);
     run.waiting++;
     // The trace is aborted only when every caller waiting for it has gone away.

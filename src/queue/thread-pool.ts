@@ -150,6 +150,7 @@ export class TracePool {
 
   /** Waits until `pixels` fit in the budget (or nothing else runs); FIFO, so no image is overtaken forever. */
   private acquire(pixels: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
     const fits = () => this.budgetQueue.length === 0 && this.admits(pixels);
     if (fits()) {
       this.take(pixels);
@@ -240,12 +241,15 @@ export class TracePool {
     let startedAt: number | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
     let slotHeld = false;
+    let admitted = false;
     let callerGone!: (err: AppError) => void;
     const gone = new Promise<never>((_, reject) => (callerGone = reject));
     gone.catch(() => undefined);
     const onCallerAbort = () => {
-      if (startedAt === undefined) return abort('caller'); // not running yet: simply dropped
-      // Running: ask the trace to stop and answer now; terminate the thread only if it does not stop.
+      // Not admitted yet: simply dropped from the wait.
+      if (!admitted) return abort('caller');
+      // Handed to a thread: ask the trace to stop and answer now; terminate the thread only if it
+      // does not stop (aborting a task a thread has already taken would terminate that thread too).
       reason ??= 'caller';
       Atomics.store(cancel, 0, 1);
       // Its slot goes to the next conversion now (on the spare thread); its pixels stay counted until it stops.
@@ -280,11 +284,13 @@ export class TracePool {
 
     this.active++;
     const pixels = await this.pixelsOf(input);
-    let admitted = false;
     const traced = (async () => {
       await this.acquire(pixels, controller.signal);
       admitted = true;
       slotHeld = true;
+      // The wait for a slot is over; a thread is free for it (WORKER_THREADS + 1 threads, one slot
+      // each), and its deadline starts when the thread takes it.
+      clearTimeout(timer);
       return this.piscina.run(
         { input, options, limits: limitsFromConfig(this.config), deadlines, progress: port2, cancel },
         { signal: controller.signal, transferList: [port2] },

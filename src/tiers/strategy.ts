@@ -167,6 +167,7 @@ export function planFinish(ctx: StrategyContext, plan: Plan): Finish {
   const gap = o.gapFiller ?? o.stacking === 'cutout';
   if (gap) finish.gapFiller = GAP_FILLER_WIDTH;
   else delete finish.gapFiller;
+  finish.shapes = o.shapes !== 'off';
   return finish;
 }
 

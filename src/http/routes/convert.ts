@@ -101,6 +101,8 @@ export function convertRouter(config: Config, converter: Converter, results: Res
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
+    // A client that hung up while the body was read or checked is gone already: 'close' will not come again.
+    if (res.closed || req.socket.destroyed) gone.abort();
     const outcome = await converter.convert(upload.bytes, options, gone.signal);
     const resultId = resultIdOf(conversionKey(upload.bytes, options));
     await results.save(resultId, outcome.result);
