@@ -108,7 +108,8 @@ describe('every fixture gets its expected answer and leaves the service serving'
 
 describe('hostile file names (row 23)', () => {
   it.each(HOSTILE_FILENAMES.map((n) => [JSON.stringify(n).slice(0, 40), n]))('%s is processed normally and never echoed', async (_label, filename) => {
-    const res = await request(service.app).post('/api/convert').attach('image', await smallLogo(48), { filename, contentType: 'image/png' });
+    // `filepath` is sent as it is (form-data reduces `filename` to its last path segment).
+    const res = await request(service.app).post('/api/convert').attach('image', await smallLogo(48), { filepath: filename, contentType: 'image/png' } as unknown as { contentType: string });
     if (filename.includes('\0')) {
       // A raw NUL inside a MIME part header is malformed framing; the parser refuses it with a reason.
       expect([200, 400]).toContain(res.status);

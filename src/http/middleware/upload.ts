@@ -89,6 +89,9 @@ function readRawBody(req: Request, limit: number): Promise<Buffer> {
 export function uploadMiddleware(maxBytes: number): RequestHandler {
   const form = multer({
     storage: multer.memoryStorage(),
+    // The name exactly as sent, so a name with a path is recognised as such and never echoed in a
+    // download name (busboy would otherwise hand over its last segment as if it were plain).
+    preservePath: true,
     limits: {
       fileSize: maxBytes,
       files: 1,
