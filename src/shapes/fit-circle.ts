@@ -2,7 +2,7 @@
  * Circle through sampled outline points: the algebraic (Kåsa) least-squares fit, a linear solve,
  * refined by Gauss-Newton on the geometric distances, which the algebraic fit biases on noisy arcs.
  */
-import type { Outline } from './sample.js';
+import { centroid, type Outline } from './sample.js';
 import type { Primitive } from './primitive.js';
 import { solve3 } from './linear.js';
 
@@ -10,14 +10,7 @@ export function fitCircle(o: Outline): Extract<Primitive, { kind: 'circle' }> | 
   const n = o.xs.length;
   if (n < 3) return null;
   // Centred for conditioning: minimise sum (x² + y² + D x + E y + F)².
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += o.xs[i]!;
-    my += o.ys[i]!;
-  }
-  mx /= n;
-  my /= n;
+  const { x: mx, y: my } = centroid(o);
   const m = [0, 0, 0, 0, 0, 0, 0, 0, 0];
   const rhs = [0, 0, 0];
   for (let i = 0; i < n; i++) {

@@ -3,21 +3,14 @@
  * (constrained to 4AC - B² = 1, so it always returns an ellipse), in Halír and Flusser's
  * numerically stable form, on centred and scaled points.
  */
-import type { Outline } from './sample.js';
+import { centroid, type Outline } from './sample.js';
 import type { Primitive } from './primitive.js';
 import { eigen3, invert3, multiply3 } from './linear.js';
 
 export function fitEllipse(o: Outline): Extract<Primitive, { kind: 'ellipse' }> | null {
   const n = o.xs.length;
   if (n < 6) return null;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += o.xs[i]!;
-    my += o.ys[i]!;
-  }
-  mx /= n;
-  my /= n;
+  const { x: mx, y: my } = centroid(o);
   const scale = Math.max(o.maxX - o.minX, o.maxY - o.minY) / 2 || 1;
   // Scatter matrices of the quadratic part D1 = [x², xy, y²] and the linear part D2 = [x, y, 1].
   const S1 = new Array<number>(9).fill(0);

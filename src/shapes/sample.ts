@@ -89,6 +89,17 @@ export function sampleOutline(sub: Subpath, count = 128): Outline {
 }
 
 /** Even-odd point-in-polygon against the sampled outline. */
+/** Mean of the sample points: the fits work on centred coordinates, for conditioning. */
+export function centroid(o: Outline): { x: number; y: number } {
+  let x = 0;
+  let y = 0;
+  for (let i = 0; i < o.xs.length; i++) {
+    x += o.xs[i]!;
+    y += o.ys[i]!;
+  }
+  return { x: x / o.xs.length, y: y / o.xs.length };
+}
+
 export function insideOutline(o: Outline, x: number, y: number): boolean {
   let inside = false;
   const n = o.xs.length;
