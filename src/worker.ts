@@ -5,14 +5,15 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { Config } from './config/config.js';
 import { AppError, isDeferral } from './errors/app-error.js';
 import type { Logger } from './observability/logger.js';
 import { recordConversion, recordConversionFailure, registry } from './observability/metrics.js';
 import { inputFailure, JOB_NAME, QUEUE_NAME, type ConversionJobData, type ConversionJobResult } from './queue/conversion-jobs.js';
 import { factsOf } from './queue/jobs.js';
-import { blockingClient, commandClient, redisAlive } from './queue/redis.js';
+import { startJobSweeper } from './queue/job-sweeper.js';
+import { blockingClient, commandClient, queueClient, redisAlive } from './queue/redis.js';
 import { TracePool } from './queue/thread-pool.js';
 import { RedisInputStore, RedisResultCache } from './store/redis-stores.js';
 
@@ -64,6 +65,10 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
     maxStalledCount: 1,
   });
   worker.on('failed', (job, err) => logger.info({ job: job?.id, reason: err.message.slice(0, 200) }, 'job failed'));
+  const sweepConnection = queueClient(config.REDIS_URL, logger, 'svgai-worker-sweep');
+  const sweepQueue = new Queue(QUEUE_NAME, { connection: sweepConnection, prefix });
+  sweepQueue.on('error', (err) => logger.debug({ err: err.message }, 'sweep queue error'));
+  const sweeper = startJobSweeper(sweepQueue, config.JOB_TTL_SECONDS, logger);
 
   let closing = false;
   // When Redis answers a job fetch with an error (out of memory: every write script is refused),
@@ -126,6 +131,9 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
         logger.warn('grace period over: leaving active jobs to other workers');
         jobsConnection.disconnect();
       }
+      sweeper.stop();
+      await sweepQueue.close().catch(() => undefined);
+      sweepConnection.disconnect();
       await pool.destroy();
       server.close();
       redis.disconnect();

@@ -1,7 +1,8 @@
 /**
  * Expiry on real Redis with short settings: cached results go after CACHE_TTL_SECONDS, stored
  * input bytes and batches after JOB_TTL_SECONDS (Redis itself expires the keys; the API then
- * answers a batch as not found).
+ * answers a batch as not found), finished job records after JOB_TTL_SECONDS (the workers sweep
+ * them), and a job that outlived its result is traced again rather than answered without one.
  */
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -49,6 +50,21 @@ describe('short JOB_TTL_SECONDS (10) and CACHE_TTL_SECONDS (2)', () => {
     await waitFor('the cached result to expire', async () => !(await exists(key)), 6000, 100);
   }, 60_000);
 
+  it('an image sent again after its cached result expired is traced again, though its finished job is still kept', async () => {
+    const logo = await smallLogo(80, '#7a5a2b');
+    const first = await request(base).post('/api/convert').set('Content-Type', 'image/png').send(logo);
+    expect(first.status).toBe(200);
+    const id = jobIdOf(logo);
+    await waitFor('the cached result to expire', async () => !(await exists(`${prefix}:result:${id}`)), 6000, 100);
+    // The situation under test: the job record (JOB_TTL_SECONDS) outlives its result (CACHE_TTL_SECONDS).
+    expect((await request(base).get(`/api/jobs/${id}`)).body.state).toBe('completed');
+    const again = await request(base).post('/api/convert').set('Content-Type', 'image/png').send(logo);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.headers['x-svg-ai-cache']).toBe('miss');
+    expect(String(again.body)).toMatch(/^<svg/);
+    expect(await exists(`${prefix}:result:${id}`)).toBe(true);
+  }, 60_000);
+
   it('stored input bytes and a batch expire after JOB_TTL_SECONDS; the batch then answers 404 BATCH_NOT_FOUND', async () => {
     const logo = await smallLogo(76, '#2b7a5a');
     const posted = await request(base).post('/api/batch').attach('images', logo, 'expiring.png');
@@ -66,5 +82,21 @@ describe('short JOB_TTL_SECONDS (10) and CACHE_TTL_SECONDS (2)', () => {
     const gone = await request(base).get(`/api/batch/${id}`);
     expect(gone.status).toBe(404);
     expect(gone.body.code).toBe('BATCH_NOT_FOUND');
+  }, 60_000);
+
+  // Last in the file: no job finishes after this one, so BullMQ's removeOnComplete (applied only
+  // when a later job finishes) cannot be what removes the record; only the workers' sweep can.
+  it('a finished job record is removed after JOB_TTL_SECONDS: its status then answers 404 JOB_NOT_FOUND', async () => {
+    const logo = await smallLogo(84, '#2b5a7a');
+    const posted = await request(base).post('/api/convert?async=1').set('Content-Type', 'image/png').send(logo);
+    expect(posted.status).toBe(202);
+    const location = posted.headers.location as string;
+    await waitFor('the job to complete', async () => (await request(base).get(location)).body.state === 'completed', 30_000, 100);
+    const finishedAt = Date.now();
+    // JOB_TTL_SECONDS is 10: the record is kept at first, then gone within one more sweep (half the TTL).
+    await waitFor('the job record to be removed', async () => (await request(base).get(location)).status === 404, 25_000, 250);
+    expect(Date.now() - finishedAt).toBeGreaterThan(5_000);
+    const gone = await request(base).get(location);
+    expect(gone.body.code).toBe('JOB_NOT_FOUND');
   }, 60_000);
 });

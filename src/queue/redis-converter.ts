@@ -88,7 +88,11 @@ export class RedisConverter implements Converter {
           const state = await existing.getState();
           // A job that failed for a transient reason may be tried again; an input error stays failed.
           const retryable = state === 'failed' && errorFromFailure(existing.failedReason).code === 'INTERNAL';
-          if (!retryable) return existing;
+          // A finished job outlives its result when CACHE_TTL_SECONDS is shorter than
+          // JOB_TTL_SECONDS: waiting on it would answer a result that is no longer there, so the
+          // image is traced again under the same id.
+          const resultGone = state === 'completed' && !(await this.results.fetch(id));
+          if (!retryable && !resultGone) return existing;
           await existing.remove();
         }
         const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
