@@ -218,6 +218,23 @@ describe('tier 3', () => {
     expect(await walk(0.935)).toEqual({ best: rungs[start - 2]!.label, tried: [rungs[start]!.label, rungs[start - 2]!.label] });
   });
 
+  it('rendered art climbs past 0.85 to 0.92 when the caller left quality at the tier\'s target; photos and an explicit quality stop at theirs', async () => {
+    const art = { features: { flatShare: 0.95 }, width: 256, height: 256 };
+    const rungs = tier3Ladder(context({ scores: {}, ...art }).ctx).filter((p) => p.engine === 'vtracer');
+    const start = tier3Start(context({ scores: {}, ...art }).ctx);
+    // Every rung from the start meets 0.85; only the third one up meets 0.92.
+    const scores = Object.fromEntries(rungs.map((p, i) => [p.label, i < start + 2 ? 0.87 : 0.93]));
+    const climbed = context({ scores, ...art });
+    expect((await tier3.run(climbed.ctx)).label).toBe(rungs[start + 2]!.label);
+    const asked = context({ scores, ...art, raw: { quality: '0.85' } });
+    expect((await tier3.run(asked.ctx)).label).toBe(rungs[start]!.label);
+    const photo = { features: { flatShare: 0.4 }, width: 768, height: 512 };
+    const photoRungs = tier3Ladder(context({ scores: {}, ...photo }).ctx).filter((p) => p.engine === 'vtracer');
+    const photoRun = context({ scores: Object.fromEntries(photoRungs.map((p) => [p.label, 0.87])), ...photo });
+    await tier3.run(photoRun.ctx);
+    expect(photoRun.calls).toHaveLength(1);
+  });
+
   it('photos start higher on the ladder than smooth rendered art', () => {
     expect(tier3Start(context({ scores: {}, features: { flatShare: 0.4 } }).ctx)).toBeGreaterThan(tier3Start(context({ scores: {}, features: { flatShare: 0.95 } }).ctx));
   });

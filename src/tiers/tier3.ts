@@ -190,9 +190,18 @@ export function tier3Start(ctx: StrategyContext): number {
   return photo(ctx) ? PHOTO_START : RENDER_START;
 }
 
+/**
+ * What the search aims at for rendered art (not photos) when the caller left the target at the
+ * tier's: the tier's 0.85 was met by traces that dropped what a person sees first (a flame's inner
+ * tongue, a mane's strands, a soft rim), and such art costs few bytes more at a finer rung.
+ * Photos keep the tier's target: their bytes grow fast with every rung.
+ */
+const RENDER_AIM = 0.92;
+
 export const tier3: TierStrategy = {
   tier: 3,
-  run: (ctx) => {
+  run: (outer) => {
+    const ctx = !photo(outer) && outer.options.quality === undefined ? { ...outer, target: Math.max(outer.target, RENDER_AIM) } : outer;
     const ladder = tier3Ladder(ctx);
     if (ctx.options.engine !== 'auto' && ctx.options.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
     const rungs = ladder.filter((p) => p.engine === 'vtracer');
