@@ -110,6 +110,91 @@ describe('the option table', () => {
   });
 });
 
+describe('every value type at its edges', () => {
+  const accepts = (raw: Record<string, unknown>) => parseOptions(raw as Record<string, string>);
+  const refuses = (raw: Record<string, unknown>) => refusal(raw as Record<string, string>);
+
+  it('integers: both ends of the range are accepted, one past either end, blanks and fractions are not', () => {
+    expect(accepts({ max_colors: '2' }).maxColors).toBe(2);
+    expect(accepts({ max_colors: '64' }).maxColors).toBe(64);
+    expect(refuses({ max_colors: '1' })).toBe('Expected integer between 2 and 64 for max_colors but received "1".');
+    expect(refuses({ max_colors: '65' })).toBe('Expected integer between 2 and 64 for max_colors but received "65".');
+    expect(refuses({ max_colors: ' ' })).toBe('Expected integer between 2 and 64 for max_colors but received " ".');
+    expect(refuses({ max_colors: '3.5' })).toMatch(/for max_colors/);
+    expect(accepts({ precision: '0' }).precision).toBe(0);
+  });
+
+  it('numbers: both ends accepted, past them, blanks, NaN and infinities refused', () => {
+    expect(accepts({ quality: '0.5' }).quality).toBe(0.5);
+    expect(accepts({ quality: '0.999' }).quality).toBe(0.999);
+    for (const bad of ['0.4999', '1', ' ', 'NaN', 'Infinity', '-Infinity', '0.9x']) {
+      expect(refuses({ quality: bad })).toBe(`Expected number between 0.5 and 0.999 for quality but received ${JSON.stringify(bad)}.`);
+    }
+    expect(parseExportOptions({ dpi: '1' }).dpi).toBe(1);
+    expect(parseExportOptions({ dpi: '2400' }).dpi).toBe(2400);
+    expect(() => parseExportOptions({ dpi: '2400.5' })).toThrow('Expected number between 1 and 2400 for dpi but received "2400.5".');
+  });
+
+  it('auto or a number: auto in any case and spacing, both ends of the range, nothing past them', () => {
+    for (const auto of ['auto', 'AUTO', ' Auto ']) expect(accepts({ stroke_width: auto }).strokeWidth).toBe('auto');
+    expect(accepts({ stroke_width: '0.1' }).strokeWidth).toBe(0.1);
+    expect(accepts({ stroke_width: '100' }).strokeWidth).toBe(100);
+    for (const bad of ['0.09', '100.01', ' ', 'NaN', 'Infinity']) {
+      expect(refuses({ stroke_width: bad })).toBe(`Expected auto or a number between 0.1 and 100 for stroke_width but received ${JSON.stringify(bad)}.`);
+    }
+  });
+
+  it('colours: #rgb, #rrggbb, without # and with spaces; auto in any case; anything else refused', () => {
+    expect(accepts({ stroke_color: '#0f8' }).strokeColor).toEqual({ r: 0, g: 255, b: 136 });
+    expect(accepts({ stroke_color: ' 12AbEf ' }).strokeColor).toEqual({ r: 0x12, g: 0xab, b: 0xef });
+    expect(accepts({ stroke_color: ' AUTO ' }).strokeColor).toBe('auto');
+    for (const bad of ['#12', '#1234', '#12345g', 'x#123456', '#1234567']) {
+      expect(refuses({ stroke_color: bad })).toBe(`Expected auto or a colour like #rrggbb for stroke_color but received ${JSON.stringify(bad)}.`);
+    }
+  });
+
+  it('booleans: every spelling the README gives, in any case and spacing; nothing else', () => {
+    for (const yes of ['true', '1', 'yes', 'on', ' TRUE ', 'On']) expect(accepts({ gap_filler: yes }).gapFiller).toBe(true);
+    for (const no of ['false', '0', 'no', 'off', ' FALSE ', 'Off']) expect(accepts({ gap_filler: no }).gapFiller).toBe(false);
+    for (const bad of ['', 'y', 'n', '2', 'truefalse']) expect(refuses({ gap_filler: bad })).toBe(`Expected true or false for gap_filler but received ${JSON.stringify(bad)}.`);
+  });
+
+  it('palettes: commas or semicolons, empty entries skipped, up to 64 colours, one arrow at most', () => {
+    expect(accepts({ palette: ';#f00;;, #0f0 ,' }).palette).toEqual([{ r: 255, g: 0, b: 0 }, { r: 0, g: 255, b: 0 }]);
+    expect(accepts({ palette: '#fff -> TRANSPARENT' }).palette).toEqual([{ r: 255, g: 255, b: 255, to: 'transparent' }]);
+    expect(accepts({ palette: Array(64).fill('#000').join(',') }).palette).toHaveLength(64);
+    expect(refuses({ palette: ' ; , ' })).toMatch(/^Expected up to 64 colours like .* for palette but received " ; , "\.$/);
+    expect(refuses({ palette: '#f00->#0f0->#00f' })).toMatch(/for palette but received "#f00->#0f0->#00f"\.$/);
+    expect(refuses({ palette: '->#0f0' })).toMatch(/for palette but received "->#0f0"\.$/);
+  });
+
+  it('the cache key tells a colour mapped to transparent from one mapped to a colour, and keeps every entry', () => {
+    const key = (palette: string) => canonicalOptions(parseOptions({ palette }));
+    expect(key('#f00->transparent')).toContain('palette=#ff0000->transparent');
+    expect(key('#f00->#000')).toContain('palette=#ff0000->#000000');
+    expect(key('#f00,#0f0')).toContain('palette=#ff0000,#00ff00;');
+    expect(key('#f00')).not.toBe(key('#f00->transparent'));
+  });
+
+  it('tier arrives as a number, auto as auto', () => {
+    expect(accepts({ tier: '3' }).tier).toBe(3);
+    expect(accepts({ tier: 'auto' }).tier).toBe('auto');
+    expect(accepts({}).tier).toBe('auto');
+  });
+
+  it('one value per option, as text: repeated or structured values are refused by name', () => {
+    expect(refuses({ max_colors: ['3', '4'] })).toBe('Expected a single value for max_colors but received "3,4".');
+    expect(refuses({ max_colors: 4 })).toBe('Expected a plain value for max_colors but received "4".');
+    expect(refuses({ palette: { a: 1 } })).toBe('Expected a plain value for palette but received "{\\"a\\":1}".');
+  });
+
+  it('a long bad value is cut at 40 characters in the message', () => {
+    const long = 'x'.repeat(60);
+    expect(refuses({ stacking: long })).toBe(`Expected one of stacked|cutout for stacking but received "${'x'.repeat(39)}….`);
+    expect(refuses({ [long]: '1' })).toMatch(new RegExp(`as option name but received "${'x'.repeat(39)}…\\.$`));
+  });
+});
+
 describe('each option changes the output as it says', () => {
   it('palette: only its colours are drawn, and a colour mapped to transparent is left out', async () => {
     const plain = await convert('logo-4c');
