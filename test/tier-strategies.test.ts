@@ -270,3 +270,119 @@ describe('caller options on a plan', () => {
     expect([...out.data]).toEqual([0, 255, 0, 255, 0, 0, 0, 0]);
   });
 });
+
+describe('caller options, engine by engine (each branch of planParams, planImage and evaluatePlan)', () => {
+  const plans: Record<'potrace' | 'vtracer' | 'imagetracer', Plan> = {
+    potrace: { engine: 'potrace', params: { maxColors: 3, palette: 'auto', turdSize: 2 }, maxSide: 64, label: 'p' },
+    vtracer: { engine: 'vtracer', params: { filterSpeckle: 4, hierarchical: 'stacked', colorPrecision: 6 }, maxSide: 64, label: 'v' },
+    imagetracer: { engine: 'imagetracer', params: { numberofcolors: 16, pathomit: 8 }, maxSide: 64, label: 'i' },
+  };
+
+  it('min_area in source pixels becomes each engine\'s own unit at the traced size, rounded', () => {
+    // 10 source px at half size: 2.5 trace px of area, a side of 1.58.
+    const { ctx } = context({ scores: {}, raw: { min_area: '10' }, width: 128, height: 128 });
+    const half = source(64, 64);
+    expect(planParams(ctx, plans.potrace, half)).toMatchObject({ turdSize: 3 });
+    expect(planParams(ctx, plans.vtracer, half)).toMatchObject({ filterSpeckle: 2 });
+    expect(planParams(ctx, plans.imagetracer, half)).toMatchObject({ pathomit: 6 });
+    // Without min_area each engine keeps its plan's own value.
+    const none = context({ scores: {}, width: 128, height: 128 }).ctx;
+    expect(planParams(none, plans.potrace, half)).toEqual(plans.potrace.params);
+    expect(planParams(none, plans.vtracer, half)).toEqual(plans.vtracer.params);
+    expect(planParams(none, plans.imagetracer, half)).toEqual(plans.imagetracer.params);
+  });
+
+  it('stacking reaches potrace and vtracer under their own names, and nothing else', () => {
+    const { ctx } = context({ scores: {}, raw: { stacking: 'cutout' } });
+    expect(planParams(ctx, plans.potrace, source(64, 64))).toEqual({ ...plans.potrace.params, stacking: 'cutout' });
+    expect(planParams(ctx, plans.vtracer, source(64, 64))).toEqual({ ...plans.vtracer.params, hierarchical: 'cutout' });
+    expect(planParams(ctx, plans.imagetracer, source(64, 64))).toEqual(plans.imagetracer.params);
+  });
+
+  it('a palette: potrace traces every mapped colour as is, imagetracer counts at least two, vtracer keeps 8 bits', () => {
+    const one = context({ scores: {}, raw: { palette: '#ff0000' } }).ctx;
+    const potraceParams = planParams(one, plans.potrace, source(64, 64)) as Record<string, unknown>;
+    expect(potraceParams).toMatchObject({ maxColors: 256, edgeColors: 'keep', turdSize: 2 });
+    expect(potraceParams).not.toHaveProperty('palette');
+    expect(planParams(one, plans.imagetracer, source(64, 64))).toMatchObject({ numberofcolors: 2 });
+    expect(planParams(one, plans.vtracer, source(64, 64))).toMatchObject({ colorPrecision: 8 });
+    const five = context({ scores: {}, raw: { palette: '#f00,#0f0,#00f,#000,#fff' } }).ctx;
+    expect(planParams(five, plans.imagetracer, source(64, 64))).toMatchObject({ numberofcolors: 5 });
+    // The plan itself is never changed: the next rung starts from its own parameters.
+    expect(plans.potrace.params).toEqual({ maxColors: 3, palette: 'auto', turdSize: 2 });
+  });
+
+  it('max_colors without a palette: potrace and imagetracer take it as their colour count, vtracer keeps 8 bits', () => {
+    const { ctx } = context({ scores: {}, raw: { max_colors: '7' } });
+    expect(planParams(ctx, plans.potrace, source(64, 64))).toMatchObject({ maxColors: 7 });
+    expect(planParams(ctx, plans.imagetracer, source(64, 64))).toMatchObject({ numberofcolors: 7 });
+    expect(planParams(ctx, plans.vtracer, source(64, 64))).toMatchObject({ colorPrecision: 8 });
+  });
+
+  it('the image a plan traces: the caller palette\'s colours (not the transparent entries), max_colors quantised for vtracer only, small sources enlarged when asked', async () => {
+    const { ctx, calls } = context({ scores: { v: 0.9, p: 0.9 }, raw: { palette: '#ff0000->#00ff00,#0000ff->transparent,#ffffff' } });
+    await searchPlans(ctx, [{ ...plans.vtracer, regions: { colours: 32, alphaThreshold: 16 } }]);
+    expect(calls[0]!.finish?.colours).toEqual([{ r: 0, g: 255, b: 0 }, { r: 255, g: 255, b: 255 }]);
+    // A caller's palette decides the colours: no global palette and no refitted paints.
+    expect(calls[0]!.finish?.regions).toBeUndefined();
+
+    const q = context({ scores: { v: 0.9, p: 0.9 }, raw: { max_colors: '2' } });
+    await searchPlans(q.ctx, [plans.vtracer]);
+    expect(q.calls[0]!.finish?.colours?.length).toBeLessThanOrEqual(2);
+    await searchPlans(q.ctx, [plans.potrace]);
+    expect(q.calls[1]!.finish?.colours).toBeUndefined();
+
+    const sizes: number[] = [];
+    const small = context({ scores: { v: 0.9 }, width: 40, height: 20 });
+    small.ctx.evaluate = async (engine, _params, image, label) => {
+      sizes.push(image.width);
+      return { engine, label, svg: '<svg/>', ssim: 0.9, bytes: 10 };
+    };
+    await searchPlans(small.ctx, [{ ...plans.vtracer, maxSide: 80, enlarge: true }]);
+    await searchPlans(small.ctx, [{ ...plans.vtracer, maxSide: 80 }]);
+    expect(sizes).toEqual([80, 40]);
+  });
+
+  it('regions: refitted paints with gradients unless the caller turned them off; segmentation only when the plan asks', async () => {
+    const regions = { colours: 16, alphaThreshold: 16 };
+    const on = context({ scores: { v: 0.9 } });
+    await searchPlans(on.ctx, [{ ...plans.vtracer, regions }]);
+    expect(on.calls[0]!.finish?.regions).toMatchObject({ gradients: true });
+    expect(on.calls[0]!.finish?.regions).not.toHaveProperty('segments');
+    const off = context({ scores: { v: 0.9 }, raw: { gradients: 'off' } });
+    await searchPlans(off.ctx, [{ ...plans.vtracer, regions: { ...regions, segment: { mergeCost: 0.002, minArea: 4 } } }]);
+    expect(off.calls[0]!.finish?.regions).toMatchObject({ gradients: false, segments: { regions: expect.any(Number) } });
+  });
+
+  it('pickBest: a score equal to the target meets it; among those the fewest bytes win, the first of equals', () => {
+    const c = (label: string, ssim: number, bytes: number): Candidate => ({ engine: 'vtracer', label, svg: '', ssim, bytes });
+    expect(pickBest([c('a', 0.84, 100), c('b', 0.85, 800)], 0.85).label).toBe('b');
+    expect(pickBest([c('a', 0.9, 500), c('b', 0.95, 500)], 0.85).label).toBe('a');
+    expect(pickBest([c('a', 0.7, 500), c('b', 0.7, 100)], 0.85).label).toBe('a');
+  });
+
+  it('searches: every plan failing rethrows the last error; the ladder clamps its start and moves past a failing rung', async () => {
+    const none = context({ scores: {} });
+    await expect(searchPlans(none.ctx, [plan('x'), plan('y')])).rejects.toThrow('no score for y');
+    await expect(searchLadder(none.ctx, [plan('x'), plan('y')], 0)).rejects.toThrow('no score for y');
+    const ladder = ['r0', 'r1', 'r2'].map(plan);
+    const high = context({ scores: { r2: 0.9 } });
+    expect((await searchLadder(high.ctx, ladder, 9)).label).toBe('r2');
+    const low = context({ scores: { r0: 0.9 } });
+    expect((await searchLadder(low.ctx, ladder, -3)).label).toBe('r0');
+    const failing = context({ scores: { r1: 0.9 } });
+    expect((await searchLadder(failing.ctx, ladder, 0)).label).toBe('r1');
+    expect(failing.calls.map((c) => c.label)).toEqual(['r0', 'r1']);
+  });
+
+  it('a ladder short by exactly the far-short margin climbs one rung, not two; far past the top it still tries the top', async () => {
+    const ladder = ['r0', 'r1', 'r2', 'r3'].map(plan);
+    // Binary-exact numbers: short by exactly farShort.
+    const near = context({ scores: { r0: 0.25, r1: 0.9 }, target: 0.5 });
+    await searchLadder(near.ctx, ladder, 0, { farShort: 0.25 });
+    expect(near.calls.map((c) => c.label)).toEqual(['r0', 'r1']);
+    const top = context({ scores: { r2: 0.5, r3: 0.6 }, target: 0.85 });
+    await searchLadder(top.ctx, ladder, 2);
+    expect(top.calls.map((c) => c.label)).toEqual(['r2', 'r3']);
+  });
+});
