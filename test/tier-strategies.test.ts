@@ -12,7 +12,7 @@ import { parseOptions } from '../src/pipeline/options.js';
 import { mapToPalette, pickBest, planFinish, planParams, searchLadder, searchPlans, type Candidate, type Plan, type StrategyContext } from '../src/tiers/strategy.js';
 import { tier1Plans } from '../src/tiers/tier1.js';
 import { tier2Plans } from '../src/tiers/tier2.js';
-import { tier3, tier3Ladder, tier3Start, tier3TraceSide } from '../src/tiers/tier3.js';
+import { softAlphaShare, tier3, tier3Ladder, tier3Start, tier3TraceSide } from '../src/tiers/tier3.js';
 
 const FEATURES: Features = { c95: 2, colors: 30, alphaCoverage: 1, flatShare: 0.97, smoothShare: 0.01, edgeShare: 0.02, entropy: 1, families: 1, secondShare: 0 };
 
@@ -384,5 +384,48 @@ describe('caller options, engine by engine (each branch of planParams, planImage
     const top = context({ scores: { r2: 0.5, r3: 0.6 }, target: 0.85 });
     await searchLadder(top.ctx, ladder, 2);
     expect(top.calls.map((c) => c.label)).toEqual(['r2', 'r3']);
+  });
+});
+
+describe('tier 3: soft transparency, small sources and the engines it may use', () => {
+  const withAlpha = (alphas: number[]): DecodedImage => ({
+    width: alphas.length,
+    height: 1,
+    data: new Uint8Array(alphas.flatMap((a) => [200, 100, 50, a])),
+    hasTransparency: true,
+  });
+
+  it('soft share: of the visible pixels (alpha >= 16), those not opaque (alpha < 240)', () => {
+    expect(softAlphaShare(withAlpha([0, 15, 16, 239, 240, 255]))).toBe(0.5);
+    expect(softAlphaShare(withAlpha([0, 0, 15]))).toBe(0);
+    expect(softAlphaShare(withAlpha([255, 255, 128]))).toBeCloseTo(1 / 3, 10);
+  });
+
+  it('a source with much soft alpha is traced cut out (stacked translucent shapes would compound), others stacked', () => {
+    const soft = withAlpha(Array.from({ length: 64 }, (_, i) => (i % 2 ? 128 : 255)));
+    const { ctx } = context({ scores: {} });
+    const rungs = (src: DecodedImage) => tier3Ladder({ ...ctx, source: src }).filter((p) => p.engine === 'vtracer');
+    for (const p of rungs(soft)) expect(p.params).toMatchObject({ hierarchical: 'cutout' });
+    const few = withAlpha(Array.from({ length: 64 }, (_, i) => (i < 4 ? 128 : 255)));
+    for (const p of rungs(few)) expect((p.params as { hierarchical: string }).hierarchical).not.toBe('cutout');
+    const opaque = { ...soft, hasTransparency: false };
+    for (const p of rungs(opaque)) expect((p.params as { hierarchical: string }).hierarchical).not.toBe('cutout');
+  });
+
+  it('sources under 32 px on the shorter side are traced at their size; from 32 px they are enlarged', () => {
+    expect(tier3TraceSide(31, 200)).toBe(200);
+    expect(tier3TraceSide(32, 32)).toBe(64);
+  });
+
+  it('engine=auto climbs vtracer rungs only; a named other engine gets only its own plans', async () => {
+    const probe = context({ scores: {} });
+    const labels = tier3Ladder(probe.ctx).map((p) => p.label);
+    const low = Object.fromEntries(labels.map((l) => [l, 0.5]));
+    const auto = context({ scores: low });
+    await tier3.run(auto.ctx);
+    expect(auto.calls.every((c) => c.label.startsWith('vtracer'))).toBe(true);
+    const named = context({ scores: low, raw: { engine: 'imagetracer' } });
+    await tier3.run(named.ctx);
+    expect(named.calls.map((c) => c.label)).toEqual(tier3Ladder(named.ctx).filter((p) => p.engine === 'imagetracer').map((p) => p.label));
   });
 });
