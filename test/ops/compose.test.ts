@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_KEYS, loadConfig, type Config } from '../../src/config/config.js';
+import { registry } from '../../src/observability/metrics.js';
 import { TIER_TARGETS } from '../../src/tiers/thresholds.js';
 import {
   alertRules,
@@ -250,6 +251,15 @@ describe('Grafana provisioning', () => {
       const panels = dashboardJson(name).panels as unknown as { id: number; gridPos: { x: number; w: number } }[];
       expect(new Set(panels.map((p) => p.id)).size, name).toBe(panels.length);
       for (const p of panels) expect(p.gridPos.x + p.gridPos.w, name).toBeLessThanOrEqual(24);
+    }
+  });
+
+  it('draws the decoded pixels and bytes in flight, the memory admission bounds, beside resident memory', () => {
+    const system = dashboardPanels().filter((p) => p.dashboard === 'system-resources');
+    for (const gauge of ['svgai_pixels_in_flight', 'svgai_bytes_in_flight']) {
+      expect(registry.getSingleMetric(gauge), `${gauge} is not a metric of the app`).toBeDefined();
+      const drawn = system.filter((p) => p.targets.some((t) => new RegExp(`\\b${gauge}\\b`).test(t.expr)));
+      expect(drawn.map((p) => p.title), gauge).toHaveLength(1);
     }
   });
 
