@@ -117,6 +117,18 @@ describe('docker-compose.prod.yml', () => {
     expect(help.stdout).toMatch(/^\s+worker\b/m);
   });
 
+  it('tunes glibc malloc the same way in the image, in npm start and npm run worker, and in the benchmarks', async () => {
+    const env = Object.fromEntries([...repoFile('Dockerfile').matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(Object.keys(env).sort()).toEqual(['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']);
+    const scripts = (JSON.parse(repoFile('package.json')) as { scripts: Record<string, string> }).scripts;
+    for (const name of ['start', 'worker']) {
+      // Set unless the operator set them: `${K:-V}` in the shell npm runs scripts with.
+      for (const [k, v] of Object.entries(env)) expect(scripts[name], name).toContain(`${k}=\${${k}:-${v}}`);
+    }
+    const { ALLOCATOR_ENV } = await import('../../scripts/bench-service.js');
+    expect(ALLOCATOR_ENV).toEqual(env);
+  });
+
   it('checks api health like the Dockerfile does, and the worker on its metrics port', () => {
     const dockerfile = repoFile('Dockerfile');
     const imageCheck = JSON.parse(/HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
