@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { traceVtracer, VTRACER_CLI_DEFAULTS } from '../src/engines/vtracer.js';
 import type { AppError } from '../src/errors/app-error.js';
 import { throwIfCancelled, withCancellation } from '../src/pipeline/cancellation.js';
+import { classify } from '../src/pipeline/classify.js';
 import { renderSvgBands } from '../src/quality/rasterize.js';
 
 const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as AppError);
@@ -40,6 +41,15 @@ describe('cancellation inside a stage', () => {
     expect(checks).toBe(2);
     const whole = await withCancellation(() => false, () => traceVtracer(image, params));
     expect(whole).toMatch(/^<svg/);
+  });
+
+  it('classifying a large image stops part-way once its caller has gone', async () => {
+    const image = halves(2000, 1500);
+    let rows = 0;
+    const err = await errorOf(withCancellation(() => ++rows > 3, async () => classify(image)));
+    expect(err?.code).toBe('CLIENT_CLOSED');
+    expect(rows).toBe(4);
+    expect(classify(image).tier).toBeGreaterThanOrEqual(1);
   });
 
   it('a banded render stops at the next band after its caller has gone', async () => {
