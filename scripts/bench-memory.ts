@@ -19,7 +19,7 @@ import sharp from 'sharp';
 import { loadTierImages } from '../src/bench/corpus.js';
 import { markdownTable } from '../src/bench/table.js';
 import { makeSeeds, mutants, type Mutant } from './mutants.js';
-import { median, rssMb, sampleRss, startService, uniquePng, type Service } from './bench-service.js';
+import { ALLOCATOR_ENV, median, rssMb, sampleRss, startService, uniquePng, type Service } from './bench-service.js';
 
 interface Args {
   count: number;
@@ -180,10 +180,10 @@ async function main(): Promise<void> {
   if (args.only !== 'load') runs.push(await mutatedRun(args));
   if (args.only !== 'mutated') runs.push(await loadRun(args));
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–');
-  const env = Object.entries(args.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'defaults';
+  const env = Object.entries({ ...ALLOCATOR_ENV, ...args.env }).map(([k, v]) => `${k}=${v}`).join(' ');
   console.log(`# svg-ai memory benchmark\n`);
   console.log(
-    `Built service, embedded mode, default limits (${env}); a fresh process per run. Machine: ${os.availableParallelism()} CPU(s), Node ${process.version}; ` +
+    `Built service, embedded mode, default limits, allocator as in the Dockerfile (${env}); a fresh process per run. Machine: ${os.availableParallelism()} CPU(s), Node ${process.version}; ` +
       `load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after. RSS in MB (VmRSS; peak includes VmHWM); "after" once idle ${args.idle} s. Target: peak < 500, after < 300.\n`,
   );
   console.log(

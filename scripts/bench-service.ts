@@ -3,7 +3,7 @@
  * /ready, sample its resident memory from /proc, stop it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pngChunk } from './make-fixtures.js';
@@ -11,6 +11,14 @@ import { freePort } from '../test/helpers/redis.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 export const MAIN = path.join(ROOT, 'dist/main.js');
+
+/**
+ * The glibc allocator settings the Dockerfile gives the service (its `ENV MALLOC_*` lines; `npm start`
+ * sets the same): the benchmarks measure the service as it is deployed. `--env` overrides them.
+ */
+export const ALLOCATOR_ENV: Readonly<Record<string, string>> = Object.fromEntries(
+  [...readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]),
+);
 
 export interface Service {
   base: string;
@@ -29,14 +37,14 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs: num
   }
 }
 
-/** Starts `npm start`'s entry point (embedded mode) with `env` over the defaults; resolves once /ready is 200. */
+/** Starts `npm start`'s entry point (embedded mode, ALLOCATOR_ENV) with `env` over the defaults; resolves once /ready is 200. */
 export async function startService(env: Record<string, string> = {}): Promise<Service> {
   if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first (the bench runs the built service).');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), RATE_LIMIT_PER_MINUTE: '0', ...env },
+    env: { ...process.env, ...ALLOCATOR_ENV, REDIS_URL: '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), RATE_LIMIT_PER_MINUTE: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

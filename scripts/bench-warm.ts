@@ -12,7 +12,7 @@
 import os from 'node:os';
 import sharp from 'sharp';
 import { markdownTable } from '../src/bench/table.js';
-import { median, startService, uniquePng } from './bench-service.js';
+import { ALLOCATOR_ENV, median, startService, uniquePng } from './bench-service.js';
 
 interface Args {
   rounds: number;
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const ratio = (v: number, warm: number) => `${(v / warm).toFixed(2)}x`;
   console.log('# svg-ai warm-up benchmark\n');
   console.log(
-    `Built service, embedded mode (${Object.entries(args.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'defaults'}), a fresh process per round; ${os.availableParallelism()} CPU(s), ` +
+    `Built service, embedded mode, default settings, allocator as in the Dockerfile (${Object.entries({ ...ALLOCATOR_ENV, ...args.env }).map(([k, v]) => `${k}=${v}`).join(' ')}), a fresh process per round; ${os.availableParallelism()} CPU(s), ` +
       `load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after. Tier-1 logo 512 px, unique bytes per request. ` +
       `"warm" is the median of 7 requests after the first; "warm after" the median of 5 after the post-cancellation one. Goal: ratios <= 1.5x.\n`,
   );

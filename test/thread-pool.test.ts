@@ -73,7 +73,10 @@ describe('trace thread faults', () => {
     try {
       await pool.warm; // the thread is up, so only the second task waits
       const logo = await smallLogo();
-      const first = failure(pool.convert(logo, options));
+      let started = false;
+      const first = failure(pool.convert(logo, options, { onProgress: () => (started = true) }));
+      // Sent once the first holds the thread: the two header probes may finish in either order.
+      while (!started) await new Promise((r) => setTimeout(r, 10));
       const second = await failure(pool.convert(logo, options));
       expect(second.code).toBe('QUEUE_TIMEOUT');
       expect(second.status).toBe(503);

@@ -111,6 +111,39 @@ describe('warm from the first request', () => {
   });
 });
 
+describe('warm after cancellations', () => {
+  it('a burst of callers that hang up hands no cancelled task to a thread that a running one holds: at most one per thread starts, none is terminated, and the next caller gets a warm thread', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 600_000, MAX_MEGAPIXELS_IN_FLIGHT: 1000 }));
+    try {
+      await pool.warm;
+      const large = await blankPng(3000, 2000);
+      const started = new Set<number>();
+      const burst = Array.from({ length: 8 }, (_, i) => {
+        const controller = new AbortController();
+        const answer = errorOf(pool.convert(large, { tier: 3, engine: 'auto' }, { signal: controller.signal, onProgress: () => started.add(i) }));
+        return { controller, answer };
+      });
+      await until('the first trace started', () => started.size > 0);
+      // One hang-up per turn of the event loop, as closed connections arrive.
+      for (const b of burst) {
+        b.controller.abort();
+        await new Promise((r) => setImmediate(r));
+      }
+      for (const b of burst) expect((await b.answer)?.code).toBe('CLIENT_CLOSED');
+      // Every caller is answered; the cancelled traces run to their next check on their own threads.
+      const next = await pool.convert(await smallLogo(), options);
+      expect(next.svg).toMatch(/^<svg/);
+      await until('the cancelled traces have stopped', () => pool.stats().active === 0 && pool.stats().pixelsInFlight === 0);
+      // Two threads (WORKER_THREADS + the spare): only the conversions already on them ever started;
+      // the rest were dropped from the wait instead of being queued behind them.
+      expect(started.size).toBeLessThanOrEqual(2);
+      expect(pool.stats()).toMatchObject({ threads: 2, warm: 2, threadsEnded: 0, waiting: 0 });
+    } finally {
+      await pool.destroy();
+    }
+  });
+});
+
 describe('failures that say the truth', () => {
   it('a client that hangs up mid-conversion is logged at info without a stack and counted as outcome client_closed, not INTERNAL', async () => {
     const lines: Record<string, unknown>[] = [];

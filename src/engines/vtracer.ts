@@ -3,6 +3,7 @@
  * the libuv thread pool, so tracing does not block the JS thread.
  */
 import { createRequire } from 'node:module';
+import { throwIfCancelled } from '../pipeline/cancellation.js';
 import type { Engine, RgbaImage } from './engine.js';
 
 export type VtracerColorMode = 'color' | 'binary';
@@ -275,6 +276,8 @@ async function traceTiled(image: RgbaImage, params: VtracerParams, tile: number)
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
+      // Each tile is a native call that cannot be interrupted: a cancelled trace starts no more.
+      throwIfCancelled();
       const i = next++;
       const { x, y } = jobs[i]!;
       // One pixel into the right and lower neighbours (drawn later, on top): anti-aliased tile

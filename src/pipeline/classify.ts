@@ -6,6 +6,7 @@ import type { RgbaImage } from '../engines/engine.js';
 import { SRGB8_TO_LINEAR, linearRgbToOklabInto } from '../color/oklab.js';
 import { TRANSPARENT, quantize } from '../color/quantize.js';
 import { CLASSIFY, type Tier } from '../tiers/thresholds.js';
+import { throwIfCancelled } from './cancellation.js';
 
 export interface Features {
   /** Fewest 5-bit-per-channel colours that together cover 95 % of the opaque pixels. */
@@ -67,6 +68,8 @@ export function extractFeatures(image: RgbaImage): Features {
     }
   };
   for (let y = 0; y < height; y += stride) {
+    // Synchronous work of a few hundred ms on a large image: a cancelled conversion gives its thread back here.
+    throwIfCancelled();
     for (let x = 0; x < width; x += stride) {
       const i = (y * width + x) * 4;
       samples++;

@@ -5,6 +5,7 @@ import type { Features } from './classify.js';
 import type { ImageLimits } from './limits.js';
 import type { ConvertOptions } from './options.js';
 import type { ImageFormat } from './sniff.js';
+import { withCancellation } from './cancellation.js';
 import { runStages, type PipelineState, type ProgressListener, type StageName } from './stages.js';
 import { TIER_TARGETS, type Tier } from '../tiers/thresholds.js';
 
@@ -50,7 +51,7 @@ export async function convertImage(
     timings: {},
     ...(isCancelled ? { isCancelled } : {}),
   };
-  await runStages(state, undefined, onProgress);
+  await withCancellation(isCancelled, () => runStages(state, undefined, onProgress));
   const { svg, ssim, tier, candidate, probe, image, classification } = state as Required<PipelineState>;
   const target = options.quality ?? TIER_TARGETS[tier].ssim;
   return {

@@ -2,6 +2,7 @@
 import type { EngineName, RgbaImage } from '../engines/engine.js';
 import { engines } from '../engines/index.js';
 import { AppError } from '../errors/app-error.js';
+import { throwIfCancelled } from './cancellation.js';
 import { releaseNativeMemory } from '../quality/native-memory.js';
 import { measureSvgSsim } from '../quality/ssim.js';
 import { assertSafeSvg } from '../quality/svg-allowlist.js';
@@ -81,6 +82,8 @@ export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, default
     async evaluate(engine, params, image, label, finish) {
       const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
       const raw = await engineImpl.trace(image, params);
+      // A caller gone during the (native) trace: no optimising and scoring for nobody.
+      throwIfCancelled();
       const optimizing = performance.now();
       let svg = finishSvg(source, raw, image, { ...defaults, ...finish });
       spent.optimize += performance.now() - optimizing;

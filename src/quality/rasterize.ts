@@ -1,5 +1,6 @@
 /** Renders an SVG back to pixels at an exact size, the way a browser would show it. */
 import { Resvg } from '@resvg/resvg-js';
+import { throwIfCancelled } from '../pipeline/cancellation.js';
 import { collectGarbage } from './native-memory.js';
 
 export interface RenderedSvg {
@@ -53,6 +54,7 @@ export async function renderSvgBands(svg: string, width: number, height: number,
   const tail = svg.slice(root.index + root[0].length);
   const attributes = root[0].replace(/\s(width|height|viewBox|preserveAspectRatio)="[^"]*"/gi, '').replace(/\s*\/?>$/, '');
   for (let y0 = 0; y0 < height; y0 += rows) {
+    throwIfCancelled();
     const h = Math.min(rows, height - y0);
     const tag = `${attributes} width="${width}" height="${h}" viewBox="${vx} ${vy + y0 * perRow} ${vw} ${h * perRow}" preserveAspectRatio="none">`;
     onBand(renderSvg(head + tag + tail, width, h), y0);

@@ -7,7 +7,13 @@
  * (unless THREAD_IDLE_TIMEOUT_MS is set); each is warmed before it takes a task, and a terminated
  * one is replaced and warmed in the background. A caller that goes away is answered at once, its
  * slot goes to the next conversion (on the spare thread) and its trace is asked to stop at its next
- * check, so no thread is lost; only a trace that ignores that for CANCEL_GRACE_MS is terminated.
+ * check, so no thread is lost: it runs to that check in the background on its own thread, its
+ * pixels still counted in flight. Only a trace that ignores that for CANCEL_GRACE_MS is terminated
+ * (a native call it is in would run on anyway: terminating frees no CPU, and costs a cold thread).
+ *
+ * A conversion is handed to a thread only when one is free for it (tasks on threads, cancelled ones
+ * included, stay within the thread count): a burst of callers that hang up never leaves a queue of
+ * cancelled tasks in front of the next caller, who always starts on an idle, warm thread.
  *
  * Admission is by decoded pixels as well as by count: a conversion starts only while the
  * megapixels in flight stay within MAX_MEGAPIXELS_IN_FLIGHT (first come, first served, so a large
@@ -59,6 +65,9 @@ type AbortReason = 'queue-wait' | 'deadline' | 'caller';
 const clientClosed = (cause?: unknown) =>
   new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.', { cause });
 
+/** Young-generation size of a trace thread (see the pool's resourceLimits). */
+export const THREAD_YOUNG_GENERATION_MB = 8;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class TracePool {
@@ -80,6 +89,8 @@ export class TracePool {
   private readonly threadCount: number;
   /** Conversions holding one of the WORKER_THREADS slots (admitted, caller still there). */
   private live = 0;
+  /** Conversions handed to a thread and not finished: the live ones and those whose caller left. */
+  private onThreads = 0;
 
   constructor(
     private readonly config: Config,
@@ -98,7 +109,9 @@ export class TracePool {
       maxThreads: this.threadCount,
       maxQueue: config.QUEUE_MAX_PENDING,
       idleTimeout: config.THREAD_IDLE_TIMEOUT_MS === 0 ? Infinity : config.THREAD_IDLE_TIMEOUT_MS,
-      resourceLimits: { maxOldGenerationSizeMb: config.THREAD_MAX_HEAP_MB },
+      // V8's default young generation (about 34 MB a thread once warm) holds only short-lived
+      // objects: pixels live in typed arrays outside it. 8 MB keeps about 25 MB less resident per thread.
+      resourceLimits: { maxOldGenerationSizeMb: config.THREAD_MAX_HEAP_MB, maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB },
       execArgv: workerFile.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
     });
     this.piscina.on('message', (message: Partial<WarmMessage>) => {
@@ -176,9 +189,13 @@ export class TracePool {
     });
   }
 
-  /** A free slot, and the pixels fit in the budget (or nothing else is in flight). */
+  /** A free slot, a free thread, and the pixels fit in the budget (or nothing else is in flight). */
   private admits(pixels: number): boolean {
-    return this.live < this.config.WORKER_THREADS && (this.inFlight === 0 || this.inFlight + pixels <= this.budget);
+    return (
+      this.live < this.config.WORKER_THREADS &&
+      this.onThreads < this.threadCount &&
+      (this.inFlight === 0 || this.inFlight + pixels <= this.budget)
+    );
   }
 
   private releaseSlot(): void {
@@ -188,6 +205,7 @@ export class TracePool {
 
   private take(pixels: number): void {
     this.live++;
+    this.onThreads++;
     this.inFlight += pixels;
     recordInFlight(this.inFlight);
   }
@@ -288,8 +306,8 @@ export class TracePool {
       await this.acquire(pixels, controller.signal);
       admitted = true;
       slotHeld = true;
-      // The wait for a slot is over; a thread is free for it (WORKER_THREADS + 1 threads, one slot
-      // each), and its deadline starts when the thread takes it.
+      // The wait for a slot is over; a thread is free for it (admission counts the tasks on
+      // threads), and its deadline starts when the thread takes it.
       clearTimeout(timer);
       return this.piscina.run(
         { input, options, limits: limitsFromConfig(this.config), deadlines, progress: port2, cancel },
@@ -304,7 +322,11 @@ export class TracePool {
         slotHeld = false;
         this.live--;
       }
-      if (admitted) this.release(pixels);
+      if (admitted) {
+        // Its thread is free again (or replaced): the next conversion may have it.
+        this.onThreads--;
+        this.release(pixels);
+      }
       clearTimeout(timer);
       clearTimeout(graceTimer);
       run.signal?.removeEventListener('abort', onCallerAbort);

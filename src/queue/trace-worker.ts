@@ -6,7 +6,7 @@ import { AppError } from '../errors/app-error.js';
 import { convertImage } from '../pipeline/convert.js';
 import sharp from 'sharp';
 import { warmUp } from '../engines/warmup.js';
-import { releaseNativeMemory } from '../quality/native-memory.js';
+import { collectGarbage, releaseNativeMemory } from '../quality/native-memory.js';
 import { parentPort, threadId } from 'node:worker_threads';
 import type { ProgressMessage, TraceReply, TraceTask, WarmMessage } from './trace-task.js';
 
@@ -14,7 +14,12 @@ import type { ProgressMessage, TraceReply, TraceTask, WarmMessage } from './trac
 // every upload is new bytes.
 sharp.cache(false);
 
+/** A thread idle this long after a task collects its garbage once, so a quiet service gives memory back. */
+const IDLE_COLLECT_MS = 2000;
+let idleCollect: NodeJS.Timeout | undefined;
+
 async function traceTask(task: TraceTask): Promise<TraceReply> {
+  clearTimeout(idleCollect);
   const { progress } = task;
   // Taken off the queue now: the wait for a thread ends here, and the deadline starts, warm-up included.
   progress?.postMessage({ stage: 'start', index: 0, total: 0 } satisfies ProgressMessage);
@@ -39,6 +44,7 @@ async function traceTask(task: TraceTask): Promise<TraceReply> {
     throw err;
   } finally {
     progress?.close();
+    idleCollect = setTimeout(collectGarbage, IDLE_COLLECT_MS).unref();
   }
 }
 
@@ -48,6 +54,8 @@ async function traceTask(task: TraceTask): Promise<TraceReply> {
  * thread; the message tells the pool this thread is warm (readiness waits for all of them).
  */
 export default warmUp(2).then(() => {
+  // The warm-up's images and renders are garbage now: the thread starts serving without them.
+  collectGarbage();
   parentPort?.postMessage({ svgaiWarm: threadId } satisfies WarmMessage);
   return traceTask;
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_KEYS, loadConfig, type Config } from '../../src/config/config.js';
+import { registry } from '../../src/observability/metrics.js';
 import { TIER_TARGETS } from '../../src/tiers/thresholds.js';
 import {
   alertRules,
@@ -114,6 +115,18 @@ describe('docker-compose.prod.yml', () => {
     expect(existsSync(path.join(ROOT, 'dist/cli/index.js'))).toBe(true);
     const help = spawnSync(process.execPath, ['dist/cli/index.js', '--help'], { cwd: ROOT, encoding: 'utf8' });
     expect(help.stdout).toMatch(/^\s+worker\b/m);
+  });
+
+  it('tunes glibc malloc the same way in the image, in npm start and npm run worker, and in the benchmarks', async () => {
+    const env = Object.fromEntries([...repoFile('Dockerfile').matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(Object.keys(env).sort()).toEqual(['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']);
+    const scripts = (JSON.parse(repoFile('package.json')) as { scripts: Record<string, string> }).scripts;
+    for (const name of ['start', 'worker']) {
+      // Set unless the operator set them: `${K:-V}` in the shell npm runs scripts with.
+      for (const [k, v] of Object.entries(env)) expect(scripts[name], name).toContain(`${k}=\${${k}:-${v}}`);
+    }
+    const { ALLOCATOR_ENV } = await import('../../scripts/bench-service.js');
+    expect(ALLOCATOR_ENV).toEqual(env);
   });
 
   it('checks api health like the Dockerfile does, and the worker on its metrics port', () => {
@@ -250,6 +263,15 @@ describe('Grafana provisioning', () => {
       const panels = dashboardJson(name).panels as unknown as { id: number; gridPos: { x: number; w: number } }[];
       expect(new Set(panels.map((p) => p.id)).size, name).toBe(panels.length);
       for (const p of panels) expect(p.gridPos.x + p.gridPos.w, name).toBeLessThanOrEqual(24);
+    }
+  });
+
+  it('draws the decoded pixels and bytes in flight, the memory admission bounds, beside resident memory', () => {
+    const system = dashboardPanels().filter((p) => p.dashboard === 'system-resources');
+    for (const gauge of ['svgai_pixels_in_flight', 'svgai_bytes_in_flight']) {
+      expect(registry.getSingleMetric(gauge), `${gauge} is not a metric of the app`).toBeDefined();
+      const drawn = system.filter((p) => p.targets.some((t) => new RegExp(`\\b${gauge}\\b`).test(t.expr)));
+      expect(drawn.map((p) => p.title), gauge).toHaveLength(1);
     }
   });
 

@@ -1,0 +1,20 @@
+/**
+ * The conversion's "has the caller gone?" check, reachable from deep inside a stage (between tiles,
+ * between render bands, between a candidate's trace and its scoring) without threading it through
+ * every engine's signature. A cancelled trace cannot interrupt a native call it is in, but it starts
+ * no further native or scoring work, so the CPU it holds is given back soon after the call returns.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { AppError } from '../errors/app-error.js';
+
+const current = new AsyncLocalStorage<() => boolean>();
+
+/** Runs `work` with `isCancelled` as the check throwIfCancelled() consults (nothing to check when undefined). */
+export function withCancellation<T>(isCancelled: (() => boolean) | undefined, work: () => Promise<T>): Promise<T> {
+  return isCancelled ? current.run(isCancelled, work) : work();
+}
+
+/** Throws CLIENT_CLOSED when the caller of the conversion running here has gone away. */
+export function throwIfCancelled(): void {
+  if (current.getStore()?.()) throw new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.');
+}
