@@ -9,7 +9,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { samplePath } from '../src/centerline/fit.js';
-import { traceCenterline, type CenterlineTrace } from '../src/centerline/index.js';
+import { inkWidths, traceCenterline, type CenterlineTrace } from '../src/centerline/index.js';
+import { formatNumber } from '../src/centerline/svg.js';
+import { loadConfig, tierDeadlines } from '../src/config/config.js';
+import { readSvg } from '../src/export/svg-document.js';
+import { convertImage } from '../src/pipeline/convert.js';
+import { limitsFromConfig } from '../src/pipeline/limits.js';
+import { DEFAULT_OPTIONS } from '../src/pipeline/options.js';
 import type { RgbaImage } from '../src/engines/engine.js';
 import { AppError } from '../src/errors/app-error.js';
 import { renderSvg } from '../src/quality/rasterize.js';
@@ -162,7 +168,7 @@ describe('centerline options and pen order', () => {
 
   it('open paths with fill="none", round caps and joins; ordering never adds pen-up travel', () => {
     const trace = traceCenterline(art.image);
-    expect(trace.svg).toMatch(/<g fill="none" stroke="#000000" stroke-linecap="round" stroke-linejoin="round">/);
+    expect(trace.svg).toMatch(/<g fill="none" stroke="#000" stroke-linecap="round" stroke-linejoin="round" stroke-width="[\d.]+">/);
     expect(trace.svg).not.toMatch(/<path[^>]* fill="(?!none)/);
     expect(trace.facts.penUpTravel.after).toBeLessThanOrEqual(trace.facts.penUpTravel.before);
     expect(trace.facts.penUpTravel.after).toBeGreaterThan(0);
@@ -172,6 +178,44 @@ describe('centerline options and pen order', () => {
     const g = render('grid', { width: 500, height: 500 }, [{ drawing: grid(500, 500, 6), colour: '#000' }], 4, '#fff');
     const trace = traceCenterline(g.image);
     expect(trace.facts.penUpTravel.after).toBeLessThan(trace.facts.penUpTravel.before / 2);
+  });
+});
+
+describe('centerline SVG economy', () => {
+  const art = render('scribble', { width: 600, height: 600 }, [{ drawing: scribble(1, 600, 600, 6), colour: '#000' }], 5, '#fff');
+  const trace = traceCenterline(art.image);
+
+  it('numbers are written short: no trailing or leading zeros', () => {
+    expect([0.5, -0.5, 12.25, 3, -0.04, 100].map((v) => formatNumber(v, 1))).toEqual(['.5', '-.5', '12.3', '3', '0', '100']);
+  });
+
+  it('relative path data reads back to the fitted strokes: rounding never accumulates along a path', () => {
+    const back = readSvg(trace.svg).shapes.flatMap((s) => s.subpaths.flatMap((sp) => [sp.start, ...sp.segments.flatMap((g) => (g.kind === 'C' ? [g.c1, g.c2, g.to] : [g.to]))]));
+    const fitted = trace.inks.flatMap((k) => k.strokes.flatMap((s) => [s.path.start, ...s.path.segments.flatMap((g) => (g.kind === 'C' ? [g.c1, g.c2, g.to] : [g.to]))]));
+    expect(back.length).toBeGreaterThan(50);
+    for (const p of fitted) {
+      const nearest = Math.min(...back.map(([x, y]) => Math.hypot(x - p.x, y - p.y)));
+      expect(nearest, `(${p.x}, ${p.y}) read back`).toBeLessThanOrEqual(0.0708); // half a unit of 0.1 in x and y
+    }
+  });
+
+  it('one ink measured a quarter pixel either way is drawn with one pen; a line twice as thick keeps its own width', () => {
+    expect(inkWidths([3, 2.75, 3.25, 3, 6], [100, 40, 40, 100, 80])).toEqual([3, 3, 3, 3, 6]);
+    // On the scribble, nearly all of the drawn length is at the ink's one width (only where two lines merge is the ink wider).
+    const strokes = trace.inks[0]!.strokes;
+    const length = (s: (typeof strokes)[number]) => samplePath(s.path).reduce((sum, p, i, all) => (i === 0 ? 0 : sum + Math.hypot(p.x - all[i - 1]!.x, p.y - all[i - 1]!.y)), 0);
+    const total = strokes.reduce((sum, s) => sum + length(s), 0);
+    const atInk = strokes.filter((s) => s.width === 5).reduce((sum, s) => sum + length(s), 0);
+    expect(atInk / total).toBeGreaterThanOrEqual(0.8);
+    expect(trace.svg.match(/<path/g)!.length).toBeLessThanOrEqual(strokes.length / 2);
+  });
+
+  it('curved strokes take at most half the bytes of the outline trace of the same image, at SSIM >= 0.93', async () => {
+    const config = loadConfig();
+    const png = await sharp(art.image.data, { raw: { width: 600, height: 600, channels: 4 } }).png().toBuffer();
+    const outline = await convertImage(png, DEFAULT_OPTIONS, limitsFromConfig(config), tierDeadlines(config));
+    expect(Buffer.byteLength(trace.svg)).toBeLessThanOrEqual(outline.bytes / 2);
+    expect(ssim(art.image, trace.svg)).toBeGreaterThanOrEqual(0.93);
   });
 });
 

@@ -54,6 +54,33 @@ function roundWidth(w: number): number {
   return Math.max(step, Math.round(w / step) * step);
 }
 
+/** Strokes of one ink whose widths differ from the ink's by less than this share its width. */
+const SAME_PEN = 0.2;
+/** ... or by less than this many pixels: a thin line's measure is a quarter pixel either way at best. */
+const SAME_PEN_PX = 0.75;
+
+/**
+ * The width each stroke is drawn at: one pen per ink. A stroke measured within SAME_PEN of the
+ * ink's width (the median over its strokes, weighted by length, so short strokes whose caps and
+ * junctions skew their measure count little) is drawn at the ink's width; only a line really
+ * thicker or thinner keeps its own. Widths measured a quarter pixel apart are noise, and every
+ * change of width costs a <path> of its own.
+ */
+export function inkWidths(widths: readonly number[], lengths: readonly number[]): number[] {
+  const order = widths.map((_, i) => i).sort((a, b) => widths[a]! - widths[b]!);
+  const total = lengths.reduce((s, l) => s + Math.max(1, l), 0);
+  let seen = 0;
+  let ink = widths[order[0]!] ?? 0;
+  for (const i of order) {
+    seen += Math.max(1, lengths[i]!);
+    if (seen >= total / 2) {
+      ink = widths[i]!;
+      break;
+    }
+  }
+  return widths.map((w) => (Math.abs(w - ink) <= Math.max(SAME_PEN * ink, SAME_PEN_PX) ? ink : w));
+}
+
 export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {}): CenterlineTrace {
   const timings: Record<string, number> = {};
   let t = performance.now();
@@ -86,11 +113,12 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
     const widths = strokeWidths(graph, strokes, ink.coverage, dt, width, height);
     lap('width');
     const paths: PenStroke[] = [];
+    const drawnWidths = inkWidths(widths, strokes.map((s) => pathLength(s.points)));
     strokes.forEach((s, i) => {
       // Specks smaller than a pixel across are noise, not a line.
       if (s.points.length < 2 && widths[i]! < 1.5) return;
       const fixed = options.strokeWidth;
-      paths.push({ path: fitStroke(s.points, s.closed, { freeEnds: s.freeEnds, width: widths[i]! }), width: typeof fixed === 'number' ? fixed : roundWidth(widths[i]!) });
+      paths.push({ path: fitStroke(s.points, s.closed, { freeEnds: s.freeEnds, width: widths[i]! }), width: typeof fixed === 'number' ? fixed : roundWidth(drawnWidths[i]!) });
     });
     lap('fit');
     traced.push({ colour: options.strokeColor && options.strokeColor !== 'auto' ? options.strokeColor : ink.colour, strokes: paths });
