@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { samplePath } from '../src/centerline/fit.js';
 import { inkWidths, traceCenterline, type CenterlineTrace } from '../src/centerline/index.js';
 import { formatNumber } from '../src/centerline/svg.js';
+import { greedyOrder, penOrder, travel, type PenStroke } from '../src/centerline/order.js';
 import { loadConfig, tierDeadlines } from '../src/config/config.js';
 import { readSvg } from '../src/export/svg-document.js';
 import { convertImage } from '../src/pipeline/convert.js';
@@ -178,6 +179,67 @@ describe('centerline options and pen order', () => {
     const g = render('grid', { width: 500, height: 500 }, [{ drawing: grid(500, 500, 6), colour: '#000' }], 4, '#fff');
     const trace = traceCenterline(g.image);
     expect(trace.facts.penUpTravel.after).toBeLessThan(trace.facts.penUpTravel.before / 2);
+  });
+});
+
+describe('centerline pen order: greedy, then 2-opt and Or-opt', () => {
+  const line = (x0: number, y0: number, x1: number, y1: number): PenStroke => ({
+    path: { start: { x: x0, y: y0 }, segments: [{ kind: 'L', to: { x: x1, y: y1 } }], closed: false },
+    width: 2,
+  });
+  const lifts = (order: PenStroke[], from = { x: 0, y: 0 }) => {
+    let at = from;
+    let n = 0;
+    for (const s of order) {
+      if (Math.hypot(at.x - s.path.start.x, at.y - s.path.start.y) > 1e-9) n++;
+      at = s.path.segments.at(-1)!.to;
+    }
+    return n;
+  };
+  const origin = { x: 0, y: 0 };
+
+  it('improves on greedy where greedy leaves strokes behind and has to come back for them, to the best order there is', () => {
+    // Short dashes on a line either side of the pen: greedy zigzags 10, -12, -70 and back to 60.
+    const dashes = [line(10, 0, 11, 0), line(-12, 0, -13, 0), line(60, 0, 61, 0), line(-70, 0, -71, 0)];
+    const greedy = travel(greedyOrder(dashes, origin), origin).distance;
+    expect(greedy).toBeCloseTo(10 + 23 + 57 + 131, 6);
+    // Every order, each dash either way round.
+    let optimal = Infinity;
+    const orders = (left: PenStroke[], done: PenStroke[]) => {
+      if (left.length === 0) optimal = Math.min(optimal, travel(done, origin).distance);
+      left.forEach((s, i) => {
+        const rest = left.filter((_, j) => j !== i);
+        const back = line(s.path.segments[0]!.to.x, 0, s.path.start.x, 0);
+        orders(rest, [...done, s]);
+        orders(rest, [...done, back]);
+      });
+    };
+    orders(dashes, []);
+    expect(optimal).toBeLessThan(greedy - 20);
+    expect(travel(penOrder(dashes, origin), origin).distance).toBeCloseTo(optimal, 6);
+  });
+
+  it('never adds pen-up travel or pen lifts to greedy, on random strokes', () => {
+    const rnd = random(17);
+    for (let round = 0; round < 30; round++) {
+      const strokes = Array.from({ length: 5 + Math.floor(rnd() * 60) }, () => {
+        const x = rnd() * 500;
+        const y = rnd() * 500;
+        return line(x, y, x + (rnd() - 0.5) * 80, y + (rnd() - 0.5) * 80);
+      });
+      const greedy = greedyOrder(strokes, origin);
+      const improved = penOrder(strokes, origin);
+      expect(improved).toHaveLength(strokes.length);
+      expect(travel(improved, origin).distance).toBeLessThanOrEqual(travel(greedy, origin).distance + 1e-9);
+      expect(lifts(improved)).toBeLessThanOrEqual(lifts(greedy));
+    }
+  });
+
+  it('keeps strokes that share ends chained: a zigzag cut into shuffled pieces is drawn with one pen lift', () => {
+    const corners = Array.from({ length: 9 }, (_, i) => ({ x: 100 + 20 * i, y: i % 2 === 0 ? 100 : 140 }));
+    const pieces = corners.slice(1).map((c, i) => (i % 3 === 1 ? line(c.x, c.y, corners[i]!.x, corners[i]!.y) : line(corners[i]!.x, corners[i]!.y, c.x, c.y)));
+    const shuffled = [pieces[5]!, pieces[1]!, pieces[7]!, pieces[0]!, pieces[3]!, pieces[6]!, pieces[2]!, pieces[4]!];
+    expect(lifts(penOrder(shuffled, origin))).toBe(1);
   });
 });
 
