@@ -23,7 +23,7 @@ import { renderSvg } from '../src/quality/rasterize.js';
 import { measureSsim } from '../src/quality/ssim.js';
 import { assertSafeSvg } from '../src/quality/svg-allowlist.js';
 import { underCi } from './helpers/programs.js';
-import { grid, hasHershey, junctions, lettering, meanDistance, random, render, scribble, spiral, type LineArt } from './fixtures/line-art.js';
+import { densify, grid, hasHershey, junctions, lettering, meanDistance, random, render, scribble, spiral, type LineArt } from './fixtures/line-art.js';
 
 const ssim = (image: RgbaImage, svg: string) => measureSsim({ ...image, hasTransparency: false }, renderSvg(svg, image.width, image.height));
 const samples = (t: CenterlineTrace) => t.inks.flatMap((k) => k.strokes.flatMap((s) => samplePath(s.path)));
@@ -107,6 +107,37 @@ describe('centerline on drawn curves and lines', () => {
     const colours = trace.facts.inks.map((k) => k.colour);
     expect(colours.some((c) => c === '#ffffff' || c === '#fefefe')).toBe(true);
     expect(colours.some((c) => /^#ff(d|c)[0-9a-f]0[0-9a-f]$/.test(c))).toBe(true);
+  });
+});
+
+describe('centerline where one ink crosses another', () => {
+  const bar = (x0: number, y0: number, x1: number, y1: number) => ({ paths: [`M${x0} ${y0}L${x1} ${y1}`], truth: [densify([{ x: x0, y: y0 }, { x: x1, y: y1 }])] });
+  const strokesOf = (trace: CenterlineTrace, colour: (c: { r: number; g: number; b: number }) => boolean) => trace.inks.filter((k) => colour(k.colour)).flatMap((k) => k.strokes);
+
+  it('the lower ink goes on through the crossing: one stroke each, straight, on the true lines', () => {
+    // A black bar, then a red one and a slanted red one drawn over it.
+    const art = render('crossing', { width: 400, height: 240 }, [
+      { drawing: bar(30, 120, 370, 120), colour: '#000000' },
+      { drawing: { paths: [...bar(120, 30, 120, 210).paths, ...bar(220, 30, 300, 210).paths], truth: [...bar(120, 30, 120, 210).truth, ...bar(220, 30, 300, 210).truth] }, colour: '#d00000' },
+    ], 5, '#ffffff');
+    const trace = expectTruth(art);
+    const black = strokesOf(trace, (c) => c.r < 80);
+    expect(black, 'the black bar, cut by the red ones').toHaveLength(1);
+    expect(black[0]!.path.segments.every((s) => s.kind === 'L')).toBe(true);
+    const ends = [black[0]!.path.start, black[0]!.path.segments.at(-1)!.to].map((p) => p.x).sort((a, b) => a - b);
+    expect(ends[0]).toBeLessThan(40);
+    expect(ends[1]).toBeGreaterThan(360);
+    expect(strokesOf(trace, (c) => c.r > 150)).toHaveLength(2);
+  });
+
+  it('two inks on a sheet: each ink is as many strokes as it is traced alone, and the lower one is drawn first', () => {
+    const white = { drawing: scribble(3, 600, 400, 3), colour: '#ffffff' };
+    const yellow = { drawing: scribble(4, 600, 400, 3), colour: '#ffd400' };
+    const trace = expectTruth(render('inks', { width: 600, height: 400 }, [white, yellow], 4, '#123a7a'));
+    const alone = (ink: typeof white) => traceCenterline(render('alone', { width: 600, height: 400 }, [ink], 4, '#123a7a').image).facts.strokes;
+    expect(strokesOf(trace, (c) => c.b > 200).length, 'white strokes, yellow drawn over them').toBe(alone(white));
+    expect(strokesOf(trace, (c) => c.b < 100).length, 'yellow strokes').toBe(alone(yellow));
+    expect(trace.inks[0]!.colour.b, 'white, the lower ink, first').toBeGreaterThan(200);
   });
 });
 

@@ -8,10 +8,11 @@
  */
 import type { RgbaImage } from '../engines/engine.js';
 import type { Rgb } from '../pipeline/options.js';
+import { bridgeInks } from './crossings.js';
 import { distanceTransform } from './distance.js';
 import { fitStroke, type FittedPath } from './fit.js';
 import { pathLength, skeletonGraph } from './graph.js';
-import { inkMask, separateInks } from './ink.js';
+import { separateInks } from './ink.js';
 import { assertLineArt, assertThinInk, maxHalfWidth } from './line-art.js';
 import { penOrder, travel, type PenStroke } from './order.js';
 import { buildStrokes } from './strokes.js';
@@ -97,8 +98,13 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
   const traced: { colour: Rgb; strokes: PenStroke[] }[] = [];
   let deep = 0;
   let total = 0;
-  for (const ink of separation.inks) {
-    const mask = inkMask(ink);
+  // Where one ink crosses another, the lower ink's lines go on through (and it is drawn first).
+  const bridged = bridgeInks(separation.inks, width, height, Math.ceil(2 * limit));
+  lap('crossings');
+  for (const k of bridged.order) {
+    const ink = separation.inks[k]!;
+    const mask = bridged.masks[k]!;
+    const coverage = bridged.coverages[k]!;
     const dt = distanceTransform(mask, width, height);
     for (let p = 0; p < dt.length; p++) {
       if (!mask[p]) continue;
@@ -110,7 +116,7 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
     lap('skeleton');
     const strokes = buildStrokes(graph);
     lap('strokes');
-    const widths = strokeWidths(graph, strokes, ink.coverage, dt, width, height);
+    const widths = strokeWidths(graph, strokes, coverage, dt, width, height);
     lap('width');
     const paths: PenStroke[] = [];
     const drawnWidths = inkWidths(widths, strokes.map((s) => pathLength(s.points)));
