@@ -108,6 +108,16 @@ describe('centerline on drawn curves and lines', () => {
     expect(colours.some((c) => c === '#ffffff' || c === '#fefefe')).toBe(true);
     expect(colours.some((c) => /^#ff(d|c)[0-9a-f]0[0-9a-f]$/.test(c))).toBe(true);
   });
+
+  const logo = '../shared/corpus/tier1/simpleicons_apachekafka.png';
+  it.skipIf(!existsSync(logo))('a corpus logo of rings and bars of three widths: the widths are kept apart (SSIM >= 0.93)', async () => {
+    const { data, info } = await sharp(readFileSync(logo)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const image = { width: info.width, height: info.height, data: new Uint8Array(data) };
+    const trace = traceCenterline(image);
+    expect(new Set(trace.inks[0]!.strokes.map((s) => s.width)).size).toBeGreaterThanOrEqual(3);
+    const hasTransparency = image.data.some((v, i) => i % 4 === 3 && v < 255);
+    expect(measureSsim({ ...image, hasTransparency }, renderSvg(trace.svg, image.width, image.height))).toBeGreaterThanOrEqual(0.93);
+  });
 });
 
 describe('centerline where one ink crosses another', () => {

@@ -144,7 +144,7 @@ export function fitStroke(input: readonly Point[], closed: boolean, options: Fit
   let vertices = kept.map((p) => index.get(p)!);
   let line = Array.from({ length: vertices.length - 1 }, (_, k) => isLine(points, vertices[k]!, vertices[k + 1]!));
   line = arcsAreCurves(points, vertices, line);
-  line = shortLinesInCurves(points, vertices, line);
+  if ((options.width ?? 0) < SHORT_LINE / 2) line = shortLinesInCurves(points, vertices, line);
   ({ points, vertices, line } = sharpenCorners(points, vertices, line, options.width ?? 2));
   const n = vertices.length - 1;
   const corner = vertices.map((v, k) => {
@@ -237,7 +237,8 @@ const SHORT_LINE = 20;
 /**
  * A short chord that happens to look straight in the middle of a curve (a flat stretch of a
  * spiral, a scribble's inflection) is not a line of the drawing: drawn as one, it breaks the curve
- * into pieces that each cost a cubic of their own.
+ * into pieces that each cost a cubic of their own. Only on lines thinner than SHORT_LINE / 2: on a
+ * thick one (a logo's rings and bars) such a chord is where a curve meets a bar, and stays straight.
  */
 function shortLinesInCurves(points: readonly Point[], vertices: readonly number[], line: boolean[]): boolean[] {
   const out = [...line];

@@ -14,7 +14,7 @@ import { fitStroke, type FittedPath } from './fit.js';
 import { pathLength, skeletonGraph } from './graph.js';
 import { separateInks } from './ink.js';
 import { assertLineArt, assertThinInk, maxHalfWidth } from './line-art.js';
-import { penOrder, travel, type PenStroke } from './order.js';
+import { greedyOrder, penOrder, travel, type PenStroke } from './order.js';
 import { buildStrokes } from './strokes.js';
 import { hex, strokeSvg, type InkStrokes } from './svg.js';
 import { strokeWidths } from './width.js';
@@ -46,6 +46,8 @@ export interface CenterlineTrace {
   facts: CenterlineFacts;
   /** The fitted strokes per ink, in pen order (for tests and the bench). */
   inks: InkStrokes[];
+  /** Pen-up travel of the greedy nearest-end order alone, before 2-opt and Or-opt (for the bench). */
+  greedyTravel: number;
   timings: Record<string, number>;
 }
 
@@ -55,13 +57,16 @@ function roundWidth(w: number): number {
   return Math.max(step, Math.round(w / step) * step);
 }
 
-/** Strokes of one ink whose widths differ from the ink's by less than this share its width. */
-const SAME_PEN = 0.2;
-/** ... or by less than this many pixels: a thin line's measure is a quarter pixel either way at best. */
+/**
+ * Strokes of one ink whose widths differ from the ink's by at most this many pixels share its
+ * width (a thin line's measure is half a pixel either way at best), or by at most this share of it
+ * on a thick line: a logo's 24 px connectors and 34 px ring are different pens.
+ */
 const SAME_PEN_PX = 0.75;
+const SAME_PEN = 0.1;
 
 /**
- * The width each stroke is drawn at: one pen per ink. A stroke measured within SAME_PEN of the
+ * The width each stroke is drawn at: one pen per ink. A stroke measured within SAME_PEN_PX or SAME_PEN of the
  * ink's width (the median over its strokes, weighted by length, so short strokes whose caps and
  * junctions skew their measure count little) is drawn at the ink's width; only a line really
  * thicker or thinner keeps its own. Widths measured a quarter pixel apart are noise, and every
@@ -136,11 +141,13 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
   let atFound = { x: 0, y: 0 };
   let before = 0;
   let after = 0;
+  let greedy = 0;
   const inks: InkStrokes[] = [];
   for (const ink of traced) {
     const found = travel(ink.strokes, atFound);
     before += found.distance;
     atFound = found.at;
+    greedy += travel(greedyOrder(ink.strokes, at), at).distance;
     const ordered = penOrder(ink.strokes, at);
     const chosen = travel(ordered, at);
     after += chosen.distance;
@@ -158,7 +165,7 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
     penUpTravel: { before: Math.round(before), after: Math.round(after) },
     drawnLength: Math.round(all.reduce((s, k) => s + drawn(k.path), 0)),
   };
-  return { svg, facts, inks, timings };
+  return { svg, facts, inks, timings, greedyTravel: Math.round(greedy) };
 }
 
 function countLifts(inks: readonly InkStrokes[]): number {
