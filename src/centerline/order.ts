@@ -17,7 +17,7 @@ export interface PenStroke {
   width: number;
 }
 
-const gap = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
+const gap = (a: Point, b: Point) => Math.sqrt((a.x - b.x) ** 2 + (a.y - b.y) ** 2);
 
 /** Pen-up distance to draw `strokes` in the given order from `from`; returns the pen's last position too. */
 export function travel(strokes: readonly PenStroke[], from: Point): { distance: number; at: Point } {
@@ -57,8 +57,8 @@ export function greedyOrder(strokes: readonly PenStroke[], from: Point): PenStro
   return out;
 }
 
-/** Moves looked at before the improvement stops (some tens of ms at most, on a drawing of thousands of strokes). */
-const MAX_MOVES = 1_000_000;
+/** Moves looked at, and strokes shifted by the moves made, before the improvement stops (some tens of ms at most). */
+const MAX_MOVES = 500_000;
 /** Ends closer than this are the same point: the pen goes on without lifting. */
 const SAME = 1e-9;
 
@@ -128,87 +128,113 @@ class Tour {
 }
 
 /** 2-opt and Or-opt passes over an order (see the module comment), up to `maxMoves` looked at. */
+const dist = (px: number, py: number, qx: number, qy: number) => Math.sqrt((px - qx) * (px - qx) + (py - qy) * (py - qy));
+const lifts = (distance: number) => (distance > SAME ? 1 : 0);
+/** A change is taken when it shortens travel without adding a lift, or saves a lift without adding travel. */
+const better = (dTravel: number, dLifts: number) => dTravel <= 1e-9 && dLifts <= 0 && (dTravel < -1e-6 || dLifts < 0);
+
+/** One 2-opt pass (positions i..j drawn backwards); returns the work done, or its negative when something improved. */
+function twoOptPass(t: Tour, fromX: number, fromY: number, budget: number): [number, boolean] {
+  const { ax, ay, bx, by } = t;
+  const n = ax.length;
+  let work = 0;
+  let improved = false;
+  for (let i = 0; i < n && work < budget; i++) {
+    for (let j = i; j < n; j++) {
+      work++;
+      const px = i === 0 ? fromX : bx[i - 1]!;
+      const py = i === 0 ? fromY : by[i - 1]!;
+      const before = dist(px, py, ax[i]!, ay[i]!);
+      const after = dist(px, py, bx[j]!, by[j]!);
+      let dTravel = after - before;
+      let dLifts = lifts(after) - lifts(before);
+      if (j + 1 < n) {
+        const out = dist(bx[j]!, by[j]!, ax[j + 1]!, ay[j + 1]!);
+        const into = dist(ax[i]!, ay[i]!, ax[j + 1]!, ay[j + 1]!);
+        dTravel += into - out;
+        dLifts += lifts(into) - lifts(out);
+      }
+      if (better(dTravel, dLifts)) {
+        t.reverse(i, j);
+        work += j - i; // making a move is work too
+        improved = true;
+      }
+    }
+  }
+  return [work, improved];
+}
+
+/** One Or-opt pass (runs of `len` strokes taken out and put after position k, either way round). */
+function orOptPass(t: Tour, len: number, fromX: number, fromY: number, budget: number): [number, boolean] {
+  const { ax, ay, bx, by } = t;
+  const n = ax.length;
+  let work = 0;
+  let improved = false;
+  for (let i = 0; i + len <= n && work < budget; i++) {
+    const last = i + len - 1;
+    // Taking the run out: p -> run -> q becomes p -> q.
+    const px = i === 0 ? fromX : bx[i - 1]!;
+    const py = i === 0 ? fromY : by[i - 1]!;
+    const fx = ax[i]!;
+    const fy = ay[i]!;
+    const lx = bx[last]!;
+    const ly = by[last]!;
+    const toRun = dist(px, py, fx, fy);
+    let outTravel = -toRun;
+    let outLifts = -lifts(toRun);
+    if (last + 1 < n) {
+      const fromRun = dist(lx, ly, ax[last + 1]!, ay[last + 1]!);
+      const across = dist(px, py, ax[last + 1]!, ay[last + 1]!);
+      outTravel += across - fromRun;
+      outLifts += lifts(across) - lifts(fromRun);
+    }
+    for (let k = -1; k < n; k++) {
+      if (k >= i - 1 && k <= last) continue; // where it already is
+      work++;
+      // Putting it in: x -> y becomes x -> run -> y, the run either way round.
+      const xx = k < 0 ? fromX : bx[k]!;
+      const xy = k < 0 ? fromY : by[k]!;
+      const hasNext = k + 1 < n;
+      const nx = hasNext ? ax[k + 1]! : 0;
+      const ny = hasNext ? ay[k + 1]! : 0;
+      const gap0 = hasNext ? dist(xx, xy, nx, ny) : 0;
+      const lift0 = hasNext ? lifts(gap0) : 0;
+      // Forwards.
+      let inTo = dist(xx, xy, fx, fy);
+      let outOf = hasNext ? dist(lx, ly, nx, ny) : 0;
+      let backwards = false;
+      let ok = better(outTravel + inTo + outOf - gap0, outLifts + lifts(inTo) + (hasNext ? lifts(outOf) : 0) - lift0);
+      if (!ok) {
+        inTo = dist(xx, xy, lx, ly);
+        outOf = hasNext ? dist(fx, fy, nx, ny) : 0;
+        backwards = true;
+        ok = better(outTravel + inTo + outOf - gap0, outLifts + lifts(inTo) + (hasNext ? lifts(outOf) : 0) - lift0);
+      }
+      if (ok) {
+        t.move(i, len, k, backwards);
+        work += Math.abs(k - i) + len;
+        improved = true;
+        break; // the tour changed under this run: go on with the next one
+      }
+    }
+  }
+  return [work, improved];
+}
+
+/** 2-opt and Or-opt passes over an order (see the module comment), up to `maxMoves` of work. */
 export function improveOrder(strokes: readonly PenStroke[], from: Point, maxMoves = MAX_MOVES): PenStroke[] {
   const n = strokes.length;
   if (n < 2) return [...strokes];
   const t = new Tour(strokes);
-  const { ax, ay, bx, by } = t;
-  // Pen-up cost between two points: distance, and a lift unless they are the same point.
-  let dist = 0;
-  let lift = 0;
-  const link = (px: number, py: number, qx: number, qy: number) => {
-    const d = Math.hypot(px - qx, py - qy);
-    dist += d;
-    lift += d > SAME ? 1 : 0;
-  };
-  const unlink = (px: number, py: number, qx: number, qy: number) => {
-    const d = Math.hypot(px - qx, py - qy);
-    dist -= d;
-    lift -= d > SAME ? 1 : 0;
-  };
-  // A change is taken when it shortens travel without adding a lift, or saves a lift without adding travel.
-  const better = () => dist <= 1e-9 && lift <= 0 && (dist < -1e-6 || lift < 0);
-  const endX = (i: number) => (i < 0 ? from.x : bx[i]!);
-  const endY = (i: number) => (i < 0 ? from.y : by[i]!);
   let budget = maxMoves;
   let improved = true;
   while (improved && budget > 0) {
     improved = false;
-    // 2-opt: positions i..j drawn backwards.
-    for (let i = 0; i < n && budget > 0; i++) {
-      for (let j = i; j < n; j++) {
-        budget--;
-        const px = endX(i - 1);
-        const py = endY(i - 1);
-        dist = 0;
-        lift = 0;
-        unlink(px, py, ax[i]!, ay[i]!);
-        link(px, py, bx[j]!, by[j]!);
-        if (j + 1 < n) {
-          unlink(bx[j]!, by[j]!, ax[j + 1]!, ay[j + 1]!);
-          link(ax[i]!, ay[i]!, ax[j + 1]!, ay[j + 1]!);
-        }
-        if (better()) {
-          t.reverse(i, j);
-          improved = true;
-        }
-      }
-    }
-    // Or-opt: positions i..i+len-1 taken out and put after position k, either way round.
-    for (let len = 1; len <= 3 && budget > 0; len++) {
-      for (let i = 0; i + len <= n && budget > 0; i++) {
-        const last = i + len - 1;
-        for (let k = -1; k < n; k++) {
-          if (k >= i - 1 && k <= last) continue; // where it already is
-          budget -= 2;
-          for (let way = 0; way < 2; way++) {
-            const backwards = way === 1;
-            dist = 0;
-            lift = 0;
-            // Out: p -> run -> q becomes p -> q.
-            unlink(endX(i - 1), endY(i - 1), ax[i]!, ay[i]!);
-            if (last + 1 < n) {
-              unlink(bx[last]!, by[last]!, ax[last + 1]!, ay[last + 1]!);
-              link(endX(i - 1), endY(i - 1), ax[last + 1]!, ay[last + 1]!);
-            }
-            // In: x -> y becomes x -> run -> y.
-            const sx = backwards ? bx[last]! : ax[i]!;
-            const sy = backwards ? by[last]! : ay[i]!;
-            const ex = backwards ? ax[i]! : bx[last]!;
-            const ey = backwards ? ay[i]! : by[last]!;
-            link(endX(k), endY(k), sx, sy);
-            if (k + 1 < n) {
-              unlink(endX(k), endY(k), ax[k + 1]!, ay[k + 1]!);
-              link(ex, ey, ax[k + 1]!, ay[k + 1]!);
-            }
-            if (better()) {
-              t.move(i, len, k, backwards);
-              improved = true;
-              break;
-            }
-          }
-        }
-      }
+    for (const len of [0, 1, 2, 3]) {
+      if (budget <= 0) break;
+      const [work, better] = len === 0 ? twoOptPass(t, from.x, from.y, budget) : orOptPass(t, len, from.x, from.y, budget);
+      budget -= work;
+      improved ||= better;
     }
   }
   return t.stroke.map((s, i) => (t.reversed[i] ? { ...strokes[s]!, path: reversePath(strokes[s]!.path) } : strokes[s]!));
