@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { samplePath } from '../src/centerline/fit.js';
 import { inkWidths, traceCenterline, type CenterlineTrace } from '../src/centerline/index.js';
-import { formatNumber } from '../src/centerline/svg.js';
+import { formatNumber, strokeSvg } from '../src/centerline/svg.js';
 import { greedyOrder, penOrder, travel, type PenStroke } from '../src/centerline/order.js';
 import { loadConfig, tierDeadlines } from '../src/config/config.js';
 import { readSvg } from '../src/export/svg-document.js';
@@ -290,6 +290,28 @@ describe('centerline SVG economy', () => {
 
   it('numbers are written short: no trailing or leading zeros', () => {
     expect([0.5, -0.5, 12.25, 3, -0.04, 100].map((v) => formatNumber(v, 1))).toEqual(['.5', '-.5', '12.3', '3', '0', '100']);
+  });
+
+  it('chained strokes share a subpath, a closed one and a dot stand alone, another width gets its own path', () => {
+    const P = (x: number, y: number) => ({ x, y });
+    const strokes: PenStroke[] = [
+      { width: 3, path: { start: P(10.5, 10.5), segments: [{ kind: 'L', to: P(40.5, 10.5) }], closed: false } },
+      { width: 3, path: { start: P(40.5, 10.5), segments: [{ kind: 'C', c1: P(50, 10.5), c2: P(60, 20), to: P(60.5, 30.5) }], closed: false } },
+      { width: 3, path: { start: P(80.5, 80.5), segments: [{ kind: 'L', to: P(90.5, 80.5) }, { kind: 'L', to: P(90.5, 90.5) }, { kind: 'L', to: P(80.5, 80.5) }], closed: true } },
+      { width: 3, path: { start: P(5.25, 95.75), segments: [], closed: false } },
+      { width: 6, path: { start: P(20, 60), segments: [{ kind: 'L', to: P(20, 70) }], closed: false } },
+    ];
+    const svg = strokeSvg(100, 100, [{ colour: { r: 0, g: 0, b: 0 }, strokes }], undefined, 1);
+    expect(svg).toContain('<g fill="none" stroke="#000" stroke-linecap="round" stroke-linejoin="round" stroke-width="3"><path d="m10.5 10.5h30c9.5 0 19.5 9.5 20 20m20 50h10v10zm-75.2 15.3h0"/>');
+    expect(svg).toContain('<path stroke-width="6" d="m20 60v10"/>');
+    const shapes = readSvg(svg).shapes;
+    expect(shapes.map((sh) => sh.strokeWidth)).toEqual([3, 6]);
+    const [first, second, third] = shapes[0]!.subpaths;
+    expect(first!.segments.map((g) => g.to)).toEqual([[40.5, 10.5], [60.5, 30.5]]);
+    expect(second!.closed).toBe(true);
+    expect(second!.start).toEqual([80.5, 80.5]);
+    expect(third!.start[0]).toBeCloseTo(5.3, 9); // the dot, at the precision
+    expect(third!.start[1]).toBeCloseTo(95.8, 9);
   });
 
   it('relative path data reads back to the fitted strokes: rounding never accumulates along a path', () => {

@@ -128,8 +128,9 @@ function writeStroke(out: PathData, path: FittedPath, continues: boolean): void 
   path.segments.forEach((s, i) => {
     const to = out.units(s.to);
     if (s.kind === 'L') {
-      // A line that rounds to nothing is left out, unless it is all there is.
+      // A line that rounds to nothing is left out, unless it is all there is; so is a closed path's last line home (z draws it).
       if (to[0] === out.current[0] && to[1] === out.current[1] && (drawn || i < path.segments.length - 1)) return;
+      if (path.closed && drawn && i === path.segments.length - 1 && to[0] === start[0] && to[1] === start[1]) return;
       out.line(to);
     } else {
       out.curve(out.units(s.c1), out.units(s.c2), to);
