@@ -63,9 +63,7 @@ export function bridgeCrossings(mask: Uint8Array, other: Uint8Array, width: numb
     }
     return own >= Math.min(length, MIN_GO_ON);
   };
-  const n = width * height;
-  for (let p = 0; p < n; p++) {
-    if (mask[p] || !other[p]) continue;
+  for (const p of touching(mask, other, width, height, maxGap)) {
     const x = (p % width) + 0.5;
     const y = Math.floor(p / width) + 0.5;
     for (const d of DIRECTIONS) {
@@ -81,6 +79,35 @@ export function bridgeCrossings(mask: Uint8Array, other: Uint8Array, width: numb
     }
   }
   return added;
+}
+
+/**
+ * The other ink's pixels within `maxGap` steps of this ink through other ink: the only ones that
+ * can bridge it (most of another ink's pixels are nowhere near this one's lines).
+ */
+function touching(mask: Uint8Array, other: Uint8Array, width: number, height: number, maxGap: number): number[] {
+  const depth = new Int32Array(width * height).fill(-1);
+  const queue: number[] = [];
+  for (let p = 0; p < mask.length; p++) {
+    if (!other[p] || mask[p]) continue;
+    const x = p % width;
+    const near = (x > 0 && mask[p - 1]) || (x < width - 1 && mask[p + 1]) || (p >= width && mask[p - width]) || (p + width < mask.length && mask[p + width]);
+    if (near) {
+      depth[p] = 1;
+      queue.push(p);
+    }
+  }
+  for (let head = 0; head < queue.length; head++) {
+    const p = queue[head]!;
+    if (depth[p]! >= maxGap) continue;
+    const x = p % width;
+    for (const q of [x > 0 ? p - 1 : -1, x < width - 1 ? p + 1 : -1, p - width, p + width]) {
+      if (q < 0 || q >= mask.length || depth[q]! >= 0 || !other[q] || mask[q]) continue;
+      depth[q] = depth[p]! + 1;
+      queue.push(q);
+    }
+  }
+  return queue;
 }
 
 export interface BridgedInks {
