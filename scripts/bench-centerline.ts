@@ -2,8 +2,8 @@
  * Centerline bench on line art with exact ground truth (Hershey lettering, Bézier scribbles, a grid,
  * a spiral, several inks) and on the tier-1 corpus images: SSIM of the strokes at their measured
  * width, mean distance of the traced centrelines to the true ones, width error, strokes, pen-up
- * travel before and after ordering, time, and beside it the outline trace (the normal pipeline) of
- * the same image.
+ * travel in the order found, greedy and after 2-opt/Or-opt, time, and beside it the outline trace
+ * (the normal pipeline) of the same image, with the strokes' bytes as a share of its bytes.
  *
  *   npm run bench:centerline [-- --out DIR] [--runs N] [--no-outline]
  *
@@ -101,7 +101,7 @@ function timed(image: RgbaImage): { ms: number[]; cpu: number[]; trace: ReturnTy
 }
 
 const rows: string[][] = [];
-const header = ['image', 'size', 'SSIM', 'dist px', 'width err', 'strokes', 'lifts', 'travel before', 'after', 'ms med', 'ms p95', 'cpu ms med', 'pipeline ms', 'KB', 'outline KB', 'outline SSIM'];
+const header = ['image', 'size', 'SSIM', 'dist px', 'width err', 'strokes', 'lifts', 'travel before', 'greedy', 'after', 'ms med', 'ms p95', 'cpu ms med', 'pipeline ms', 'KB', 'outline KB', 'of outline', 'outline SSIM'];
 
 for (const c of cases()) {
   const { ms, cpu, trace } = timed(c.image);
@@ -130,6 +130,7 @@ for (const c of cases()) {
     String(trace.facts.strokes),
     String(trace.facts.penLifts),
     String(trace.facts.penUpTravel.before),
+    String(trace.greedyTravel),
     String(trace.facts.penUpTravel.after),
     median(ms).toFixed(0),
     p95(ms).toFixed(0),
@@ -137,6 +138,7 @@ for (const c of cases()) {
     String(service.durationMs),
     (Buffer.byteLength(trace.svg) / 1024).toFixed(1),
     other ? (other.bytes / 1024).toFixed(1) : '-',
+    other ? `${Math.round((100 * Buffer.byteLength(trace.svg)) / other.bytes)} %` : '-',
     other ? other.ssim.toFixed(4) : '-',
   ]);
 }
@@ -169,7 +171,7 @@ if (existsSync(corpus)) {
 
 const table = (head: string[], body: string[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-console.log(`\nCenterline on synthetic line art (${runs} runs each after a warm-up; dist = mean distance to the true centrelines, both ways; width err = median stroke width vs the true one; travel = pen-up px from the origin, in the order found and after ordering; outline = the normal fill trace of the same image)\n`);
+console.log(`\nCenterline on synthetic line art (${runs} runs each after a warm-up; dist = mean distance to the true centrelines, both ways; width err = median stroke width vs the true one; travel = pen-up px from the origin, in the order found, in greedy nearest-end order and after 2-opt/Or-opt; outline = the normal fill trace of the same image)\n`);
 console.log(table(header, rows));
 if (corpusRows.length > 0) {
   console.log('\nCenterline on the tier-1 corpus\n');

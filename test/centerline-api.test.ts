@@ -38,7 +38,7 @@ describe('POST /api/convert?draw_style=centerline', () => {
     expect(res.body.timings).toHaveProperty('trace');
     const svg: string = res.body.svg;
     assertSafeSvg(svg);
-    expect(svg).toMatch(/<g fill="none" stroke="#000000" stroke-linecap="round" stroke-linejoin="round">/);
+    expect(svg).toMatch(/<g fill="none" stroke="#000" stroke-linecap="round" stroke-linejoin="round" stroke-width="[\d.]+">/);
     expect(svg).not.toMatch(/fill="#/);
     const c = res.body.centerline;
     expect(c.strokes).toBeGreaterThanOrEqual(6);
@@ -54,7 +54,7 @@ describe('POST /api/convert?draw_style=centerline', () => {
     expect(res.status).toBe(200);
     expect(res.headers['x-svg-ai-engine']).toBe('centerline');
     const svg = res.body.toString();
-    expect(svg).toContain('stroke="#ff0000"');
+    expect(svg).toContain('stroke="#f00"');
     expect(svg).toContain('stroke-width="2"');
     expect(svg).not.toMatch(/stroke-width="(?!2")/);
   });

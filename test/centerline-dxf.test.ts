@@ -17,6 +17,7 @@ const DxfParser: ParserClass =
 
 interface Entity {
   type: string;
+  layer?: string;
   vertices?: { x: number; y: number }[];
   shape?: boolean;
   closed?: boolean;
@@ -55,5 +56,25 @@ describe('centerline DXF read back by dxf-parser', () => {
     const points = backPaths.flatMap((d) => [...d.matchAll(/(-?[\d.]+) (-?[\d.]+)/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]) })));
     expect(points.length).toBeGreaterThan(50);
     expect(meanDistance(points, art.truth.flat())).toBeLessThan(1.5);
+  });
+
+  it('on a coloured sheet the cutter gets the inks\' strokes only: the sheet is no cut line', async () => {
+    const art = render('inks', { width: 600, height: 400 }, [
+      { drawing: scribble(3, 600, 400, 3), colour: '#ffffff' },
+      { drawing: scribble(4, 600, 400, 3), colour: '#ffd400' },
+    ], 4, '#123a7a');
+    const trace = traceCenterline(art.image);
+    expect(trace.svg).toMatch(/<rect id="background"[^>]*fill="#123a7a"/); // the SVG keeps the sheet
+    const { entities } = await dxfOf(trace.svg, 600, 400);
+    expect(entities.length).toBeGreaterThanOrEqual(trace.facts.penLifts);
+    expect(entities.filter((e) => e.layer === 'COLOR_123A7A')).toEqual([]);
+    expect(entities.every((e) => !e.shape && !e.closed)).toBe(true);
+    expect(new Set(entities.map((e) => e.layer))).toEqual(new Set(trace.facts.inks.map((k) => `COLOR_${k.colour.slice(1).toUpperCase()}`)));
+  });
+
+  it('a filled drawing keeps its background rectangle as an outline', async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" viewBox="0 0 100 100"><rect width="100" height="100" fill="#123a7a"/><path d="M20 20h50v50z" fill="#f00"/></svg>';
+    const { entities } = await dxfOf(svg, 100, 100);
+    expect(entities.map((e) => e.layer)).toEqual(['COLOR_123A7A', 'COLOR_FF0000']);
   });
 });

@@ -9,14 +9,21 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { samplePath } from '../src/centerline/fit.js';
-import { traceCenterline, type CenterlineTrace } from '../src/centerline/index.js';
+import { inkWidths, traceCenterline, type CenterlineTrace } from '../src/centerline/index.js';
+import { formatNumber, strokeSvg } from '../src/centerline/svg.js';
+import { greedyOrder, penOrder, travel, type PenStroke } from '../src/centerline/order.js';
+import { loadConfig, tierDeadlines } from '../src/config/config.js';
+import { readSvg } from '../src/export/svg-document.js';
+import { convertImage } from '../src/pipeline/convert.js';
+import { limitsFromConfig } from '../src/pipeline/limits.js';
+import { DEFAULT_OPTIONS } from '../src/pipeline/options.js';
 import type { RgbaImage } from '../src/engines/engine.js';
 import { AppError } from '../src/errors/app-error.js';
 import { renderSvg } from '../src/quality/rasterize.js';
 import { measureSsim } from '../src/quality/ssim.js';
 import { assertSafeSvg } from '../src/quality/svg-allowlist.js';
 import { underCi } from './helpers/programs.js';
-import { grid, hasHershey, junctions, lettering, meanDistance, random, render, scribble, spiral, type LineArt } from './fixtures/line-art.js';
+import { densify, grid, hasHershey, junctions, lettering, meanDistance, random, render, scribble, spiral, type LineArt } from './fixtures/line-art.js';
 
 const ssim = (image: RgbaImage, svg: string) => measureSsim({ ...image, hasTransparency: false }, renderSvg(svg, image.width, image.height));
 const samples = (t: CenterlineTrace) => t.inks.flatMap((k) => k.strokes.flatMap((s) => samplePath(s.path)));
@@ -101,6 +108,47 @@ describe('centerline on drawn curves and lines', () => {
     expect(colours.some((c) => c === '#ffffff' || c === '#fefefe')).toBe(true);
     expect(colours.some((c) => /^#ff(d|c)[0-9a-f]0[0-9a-f]$/.test(c))).toBe(true);
   });
+
+  const logo = '../shared/corpus/tier1/simpleicons_apachekafka.png';
+  it.skipIf(!existsSync(logo))('a corpus logo of rings and bars of three widths: the widths are kept apart (SSIM >= 0.93)', async () => {
+    const { data, info } = await sharp(readFileSync(logo)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const image = { width: info.width, height: info.height, data: new Uint8Array(data) };
+    const trace = traceCenterline(image);
+    expect(new Set(trace.inks[0]!.strokes.map((s) => s.width)).size).toBeGreaterThanOrEqual(3);
+    const hasTransparency = image.data.some((v, i) => i % 4 === 3 && v < 255);
+    expect(measureSsim({ ...image, hasTransparency }, renderSvg(trace.svg, image.width, image.height))).toBeGreaterThanOrEqual(0.93);
+  });
+});
+
+describe('centerline where one ink crosses another', () => {
+  const bar = (x0: number, y0: number, x1: number, y1: number) => ({ paths: [`M${x0} ${y0}L${x1} ${y1}`], truth: [densify([{ x: x0, y: y0 }, { x: x1, y: y1 }])] });
+  const strokesOf = (trace: CenterlineTrace, colour: (c: { r: number; g: number; b: number }) => boolean) => trace.inks.filter((k) => colour(k.colour)).flatMap((k) => k.strokes);
+
+  it('the lower ink goes on through the crossing: one stroke each, straight, on the true lines', () => {
+    // A black bar, then a red one and a slanted red one drawn over it.
+    const art = render('crossing', { width: 400, height: 240 }, [
+      { drawing: bar(30, 120, 370, 120), colour: '#000000' },
+      { drawing: { paths: [...bar(120, 30, 120, 210).paths, ...bar(220, 30, 300, 210).paths], truth: [...bar(120, 30, 120, 210).truth, ...bar(220, 30, 300, 210).truth] }, colour: '#d00000' },
+    ], 5, '#ffffff');
+    const trace = expectTruth(art);
+    const black = strokesOf(trace, (c) => c.r < 80);
+    expect(black, 'the black bar, cut by the red ones').toHaveLength(1);
+    expect(black[0]!.path.segments.every((s) => s.kind === 'L')).toBe(true);
+    const ends = [black[0]!.path.start, black[0]!.path.segments.at(-1)!.to].map((p) => p.x).sort((a, b) => a - b);
+    expect(ends[0]).toBeLessThan(40);
+    expect(ends[1]).toBeGreaterThan(360);
+    expect(strokesOf(trace, (c) => c.r > 150)).toHaveLength(2);
+  });
+
+  it('two inks on a sheet: each ink is as many strokes as it is traced alone, and the lower one is drawn first', () => {
+    const white = { drawing: scribble(3, 600, 400, 3), colour: '#ffffff' };
+    const yellow = { drawing: scribble(4, 600, 400, 3), colour: '#ffd400' };
+    const trace = expectTruth(render('inks', { width: 600, height: 400 }, [white, yellow], 4, '#123a7a'));
+    const alone = (ink: typeof white) => traceCenterline(render('alone', { width: 600, height: 400 }, [ink], 4, '#123a7a').image).facts.strokes;
+    expect(strokesOf(trace, (c) => c.b > 200).length, 'white strokes, yellow drawn over them').toBe(alone(white));
+    expect(strokesOf(trace, (c) => c.b < 100).length, 'yellow strokes').toBe(alone(yellow));
+    expect(trace.inks[0]!.colour.b, 'white, the lower ink, first').toBeGreaterThan(200);
+  });
 });
 
 describe('centerline junctions', () => {
@@ -162,7 +210,7 @@ describe('centerline options and pen order', () => {
 
   it('open paths with fill="none", round caps and joins; ordering never adds pen-up travel', () => {
     const trace = traceCenterline(art.image);
-    expect(trace.svg).toMatch(/<g fill="none" stroke="#000000" stroke-linecap="round" stroke-linejoin="round">/);
+    expect(trace.svg).toMatch(/<g fill="none" stroke="#000" stroke-linecap="round" stroke-linejoin="round" stroke-width="[\d.]+">/);
     expect(trace.svg).not.toMatch(/<path[^>]* fill="(?!none)/);
     expect(trace.facts.penUpTravel.after).toBeLessThanOrEqual(trace.facts.penUpTravel.before);
     expect(trace.facts.penUpTravel.after).toBeGreaterThan(0);
@@ -172,6 +220,127 @@ describe('centerline options and pen order', () => {
     const g = render('grid', { width: 500, height: 500 }, [{ drawing: grid(500, 500, 6), colour: '#000' }], 4, '#fff');
     const trace = traceCenterline(g.image);
     expect(trace.facts.penUpTravel.after).toBeLessThan(trace.facts.penUpTravel.before / 2);
+  });
+});
+
+describe('centerline pen order: greedy, then 2-opt and Or-opt', () => {
+  const line = (x0: number, y0: number, x1: number, y1: number): PenStroke => ({
+    path: { start: { x: x0, y: y0 }, segments: [{ kind: 'L', to: { x: x1, y: y1 } }], closed: false },
+    width: 2,
+  });
+  const lifts = (order: PenStroke[], from = { x: 0, y: 0 }) => {
+    let at = from;
+    let n = 0;
+    for (const s of order) {
+      if (Math.hypot(at.x - s.path.start.x, at.y - s.path.start.y) > 1e-9) n++;
+      at = s.path.segments.at(-1)!.to;
+    }
+    return n;
+  };
+  const origin = { x: 0, y: 0 };
+
+  it('improves on greedy where greedy leaves strokes behind and has to come back for them, to the best order there is', () => {
+    // Short dashes on a line either side of the pen: greedy zigzags 10, -12, -70 and back to 60.
+    const dashes = [line(10, 0, 11, 0), line(-12, 0, -13, 0), line(60, 0, 61, 0), line(-70, 0, -71, 0)];
+    const greedy = travel(greedyOrder(dashes, origin), origin).distance;
+    expect(greedy).toBeCloseTo(10 + 23 + 57 + 131, 6);
+    // Every order, each dash either way round.
+    let optimal = Infinity;
+    const orders = (left: PenStroke[], done: PenStroke[]) => {
+      if (left.length === 0) optimal = Math.min(optimal, travel(done, origin).distance);
+      left.forEach((s, i) => {
+        const rest = left.filter((_, j) => j !== i);
+        const back = line(s.path.segments[0]!.to.x, 0, s.path.start.x, 0);
+        orders(rest, [...done, s]);
+        orders(rest, [...done, back]);
+      });
+    };
+    orders(dashes, []);
+    expect(optimal).toBeLessThan(greedy - 20);
+    expect(travel(penOrder(dashes, origin), origin).distance).toBeCloseTo(optimal, 6);
+  });
+
+  it('never adds pen-up travel or pen lifts to greedy, on random strokes', () => {
+    const rnd = random(17);
+    for (let round = 0; round < 30; round++) {
+      const strokes = Array.from({ length: 5 + Math.floor(rnd() * 60) }, () => {
+        const x = rnd() * 500;
+        const y = rnd() * 500;
+        return line(x, y, x + (rnd() - 0.5) * 80, y + (rnd() - 0.5) * 80);
+      });
+      const greedy = greedyOrder(strokes, origin);
+      const improved = penOrder(strokes, origin);
+      expect(improved).toHaveLength(strokes.length);
+      expect(travel(improved, origin).distance).toBeLessThanOrEqual(travel(greedy, origin).distance + 1e-9);
+      expect(lifts(improved)).toBeLessThanOrEqual(lifts(greedy));
+    }
+  });
+
+  it('keeps strokes that share ends chained: a zigzag cut into shuffled pieces is drawn with one pen lift', () => {
+    const corners = Array.from({ length: 9 }, (_, i) => ({ x: 100 + 20 * i, y: i % 2 === 0 ? 100 : 140 }));
+    const pieces = corners.slice(1).map((c, i) => (i % 3 === 1 ? line(c.x, c.y, corners[i]!.x, corners[i]!.y) : line(corners[i]!.x, corners[i]!.y, c.x, c.y)));
+    const shuffled = [pieces[5]!, pieces[1]!, pieces[7]!, pieces[0]!, pieces[3]!, pieces[6]!, pieces[2]!, pieces[4]!];
+    expect(lifts(penOrder(shuffled, origin))).toBe(1);
+  });
+});
+
+describe('centerline SVG economy', () => {
+  const art = render('scribble', { width: 600, height: 600 }, [{ drawing: scribble(1, 600, 600, 6), colour: '#000' }], 5, '#fff');
+  const trace = traceCenterline(art.image);
+
+  it('numbers are written short: no trailing or leading zeros', () => {
+    expect([0.5, -0.5, 12.25, 3, -0.04, 100].map((v) => formatNumber(v, 1))).toEqual(['.5', '-.5', '12.3', '3', '0', '100']);
+  });
+
+  it('chained strokes share a subpath, a closed one and a dot stand alone, another width gets its own path', () => {
+    const P = (x: number, y: number) => ({ x, y });
+    const strokes: PenStroke[] = [
+      { width: 3, path: { start: P(10.5, 10.5), segments: [{ kind: 'L', to: P(40.5, 10.5) }], closed: false } },
+      { width: 3, path: { start: P(40.5, 10.5), segments: [{ kind: 'C', c1: P(50, 10.5), c2: P(60, 20), to: P(60.5, 30.5) }], closed: false } },
+      { width: 3, path: { start: P(80.5, 80.5), segments: [{ kind: 'L', to: P(90.5, 80.5) }, { kind: 'L', to: P(90.5, 90.5) }, { kind: 'L', to: P(80.5, 80.5) }], closed: true } },
+      { width: 3, path: { start: P(5.25, 95.75), segments: [], closed: false } },
+      { width: 6, path: { start: P(20, 60), segments: [{ kind: 'L', to: P(20, 70) }], closed: false } },
+    ];
+    const svg = strokeSvg(100, 100, [{ colour: { r: 0, g: 0, b: 0 }, strokes }], undefined, 1);
+    expect(svg).toContain('<g fill="none" stroke="#000" stroke-linecap="round" stroke-linejoin="round" stroke-width="3"><path d="m10.5 10.5h30c9.5 0 19.5 9.5 20 20m20 50h10v10zm-75.2 15.3h0"/>');
+    expect(svg).toContain('<path stroke-width="6" d="m20 60v10"/>');
+    const shapes = readSvg(svg).shapes;
+    expect(shapes.map((sh) => sh.strokeWidth)).toEqual([3, 6]);
+    const [first, second, third] = shapes[0]!.subpaths;
+    expect(first!.segments.map((g) => g.to)).toEqual([[40.5, 10.5], [60.5, 30.5]]);
+    expect(second!.closed).toBe(true);
+    expect(second!.start).toEqual([80.5, 80.5]);
+    expect(third!.start[0]).toBeCloseTo(5.3, 9); // the dot, at the precision
+    expect(third!.start[1]).toBeCloseTo(95.8, 9);
+  });
+
+  it('relative path data reads back to the fitted strokes: rounding never accumulates along a path', () => {
+    const back = readSvg(trace.svg).shapes.flatMap((s) => s.subpaths.flatMap((sp) => [sp.start, ...sp.segments.flatMap((g) => (g.kind === 'C' ? [g.c1, g.c2, g.to] : [g.to]))]));
+    const fitted = trace.inks.flatMap((k) => k.strokes.flatMap((s) => [s.path.start, ...s.path.segments.flatMap((g) => (g.kind === 'C' ? [g.c1, g.c2, g.to] : [g.to]))]));
+    expect(back.length).toBeGreaterThan(50);
+    for (const p of fitted) {
+      const nearest = Math.min(...back.map(([x, y]) => Math.hypot(x - p.x, y - p.y)));
+      expect(nearest, `(${p.x}, ${p.y}) read back`).toBeLessThanOrEqual(0.0708); // half a unit of 0.1 in x and y
+    }
+  });
+
+  it('one ink measured a quarter pixel either way is drawn with one pen; a line twice as thick keeps its own width', () => {
+    expect(inkWidths([3, 2.75, 3.25, 3, 6], [100, 40, 40, 100, 80])).toEqual([3, 3, 3, 3, 6]);
+    // On the scribble, nearly all of the drawn length is at the ink's one width (only where two lines merge is the ink wider).
+    const strokes = trace.inks[0]!.strokes;
+    const length = (s: (typeof strokes)[number]) => samplePath(s.path).reduce((sum, p, i, all) => (i === 0 ? 0 : sum + Math.hypot(p.x - all[i - 1]!.x, p.y - all[i - 1]!.y)), 0);
+    const total = strokes.reduce((sum, s) => sum + length(s), 0);
+    const atInk = strokes.filter((s) => s.width === 5).reduce((sum, s) => sum + length(s), 0);
+    expect(atInk / total).toBeGreaterThanOrEqual(0.8);
+    expect(trace.svg.match(/<path/g)!.length).toBeLessThanOrEqual(strokes.length / 2);
+  });
+
+  it('curved strokes take at most half the bytes of the outline trace of the same image, at SSIM >= 0.93', async () => {
+    const config = loadConfig();
+    const png = await sharp(art.image.data, { raw: { width: 600, height: 600, channels: 4 } }).png().toBuffer();
+    const outline = await convertImage(png, DEFAULT_OPTIONS, limitsFromConfig(config), tierDeadlines(config));
+    expect(Buffer.byteLength(trace.svg)).toBeLessThanOrEqual(outline.bytes / 2);
+    expect(ssim(art.image, trace.svg)).toBeGreaterThanOrEqual(0.93);
   });
 });
 

@@ -17,7 +17,7 @@ export interface FittedPath {
 }
 
 /** Largest distance (px) of the pixel chain from its simplification and from a fitted curve. */
-const TOLERANCE = 1;
+const TOLERANCE = 1.25;
 /** A chord is a line when its points' mean signed offset is under this (a curve's bulges to one side). */
 const LINE_BIAS = 0.3;
 const LINE_MIN_LENGTH = 6;
@@ -144,6 +144,7 @@ export function fitStroke(input: readonly Point[], closed: boolean, options: Fit
   let vertices = kept.map((p) => index.get(p)!);
   let line = Array.from({ length: vertices.length - 1 }, (_, k) => isLine(points, vertices[k]!, vertices[k + 1]!));
   line = arcsAreCurves(points, vertices, line);
+  if ((options.width ?? 0) < SHORT_LINE / 2) line = shortLinesInCurves(points, vertices, line);
   ({ points, vertices, line } = sharpenCorners(points, vertices, line, options.width ?? 2));
   const n = vertices.length - 1;
   const corner = vertices.map((v, k) => {
@@ -178,8 +179,13 @@ export function fitStroke(input: readonly Point[], closed: boolean, options: Fit
       ? tangent(points, vertices[end + 1]!, to)
       : tangent(run, run.length - 1, run.length - 1 - look);
     const curves = fitCubic(run.map((p) => [p.x, p.y] as [number, number]), left, right, tolerance * tolerance);
+    let from0 = points[from]!;
     for (const [, c1, c2, p3] of curves) {
-      segments.push({ kind: 'C', c1: { x: c1[0], y: c1[1] }, c2: { x: c2[0], y: c2[1] }, to: { x: p3[0], y: p3[1] } });
+      const to = { x: p3[0], y: p3[1] };
+      const c = { kind: 'C' as const, c1: { x: c1[0], y: c1[1] }, c2: { x: c2[0], y: c2[1] }, to };
+      // A piece of the run that came out straight is a line: the same drawing in fewer bytes.
+      segments.push(isFlat(from0, c.c1, c.c2, to) ? { kind: 'L', to } : c);
+      from0 = to;
     }
     // The run's last point exactly, so the next segment starts where this one ends.
     const last = segments.at(-1)!;
@@ -187,6 +193,17 @@ export function fitStroke(input: readonly Point[], closed: boolean, options: Fit
     k = end;
   }
   return { start, segments, closed };
+}
+
+/** A cubic that strays less than FLAT from its chord: its control points lie on the chord, between its ends. */
+const FLAT = 0.15;
+function isFlat(a: Point, c1: Point, c2: Point, b: Point): boolean {
+  const d = sub(b, a);
+  const l = Math.hypot(d.x, d.y);
+  if (l < 1e-9) return false;
+  const off = (p: Point) => Math.abs((p.x - a.x) * d.y - (p.y - a.y) * d.x) / l;
+  const along = (p: Point) => ((p.x - a.x) * d.x + (p.y - a.y) * d.y) / (l * l);
+  return off(c1) < FLAT && off(c2) < FLAT && [along(c1), along(c2)].every((t) => t >= 0 && t <= 1);
 }
 
 /**
@@ -210,6 +227,29 @@ function arcsAreCurves(points: readonly Point[], vertices: readonly number[], li
     // Chords start..k-1 are lines joined by gentle turns of one sign.
     if (k - start >= 3) for (let i = start; i < k; i++) out[i] = false;
     start = k;
+  }
+  return out;
+}
+
+/** A line chord shorter than this between two curved ones, turning gently into both, is part of the curve. */
+const SHORT_LINE = 20;
+
+/**
+ * A short chord that happens to look straight in the middle of a curve (a flat stretch of a
+ * spiral, a scribble's inflection) is not a line of the drawing: drawn as one, it breaks the curve
+ * into pieces that each cost a cubic of their own. Only on lines thinner than SHORT_LINE / 2: on a
+ * thick one (a logo's rings and bars) such a chord is where a curve meets a bar, and stays straight.
+ */
+function shortLinesInCurves(points: readonly Point[], vertices: readonly number[], line: boolean[]): boolean[] {
+  const out = [...line];
+  const at = (k: number) => points[vertices[k]!]!;
+  for (let k = 1; k < line.length - 1; k++) {
+    if (!line[k] || line[k - 1] || line[k + 1]) continue;
+    const a = at(k);
+    const b = at(k + 1);
+    if (Math.hypot(b.x - a.x, b.y - a.y) >= SHORT_LINE) continue;
+    if (turn(at(k - 1), a, b) > CORNER || turn(a, b, at(k + 2)) > CORNER) continue;
+    out[k] = false;
   }
   return out;
 }

@@ -8,12 +8,13 @@
  */
 import type { RgbaImage } from '../engines/engine.js';
 import type { Rgb } from '../pipeline/options.js';
+import { bridgeInks } from './crossings.js';
 import { distanceTransform } from './distance.js';
 import { fitStroke, type FittedPath } from './fit.js';
 import { pathLength, skeletonGraph } from './graph.js';
-import { inkMask, separateInks } from './ink.js';
+import { separateInks } from './ink.js';
 import { assertLineArt, assertThinInk, maxHalfWidth } from './line-art.js';
-import { penOrder, travel, type PenStroke } from './order.js';
+import { greedyOrder, penOrder, travel, type PenStroke } from './order.js';
 import { buildStrokes } from './strokes.js';
 import { hex, strokeSvg, type InkStrokes } from './svg.js';
 import { strokeWidths } from './width.js';
@@ -45,6 +46,8 @@ export interface CenterlineTrace {
   facts: CenterlineFacts;
   /** The fitted strokes per ink, in pen order (for tests and the bench). */
   inks: InkStrokes[];
+  /** Pen-up travel of the greedy nearest-end order alone, before 2-opt and Or-opt (for the bench). */
+  greedyTravel: number;
   timings: Record<string, number>;
 }
 
@@ -52,6 +55,36 @@ export interface CenterlineTrace {
 function roundWidth(w: number): number {
   const step = w < 4 ? 0.25 : 0.5;
   return Math.max(step, Math.round(w / step) * step);
+}
+
+/**
+ * Strokes of one ink whose widths differ from the ink's by at most this many pixels share its
+ * width (a thin line's measure is half a pixel either way at best), or by at most this share of it
+ * on a thick line: a logo's 24 px connectors and 34 px ring are different pens.
+ */
+const SAME_PEN_PX = 0.75;
+const SAME_PEN = 0.1;
+
+/**
+ * The width each stroke is drawn at: one pen per ink. A stroke measured within SAME_PEN_PX or SAME_PEN of the
+ * ink's width (the median over its strokes, weighted by length, so short strokes whose caps and
+ * junctions skew their measure count little) is drawn at the ink's width; only a line really
+ * thicker or thinner keeps its own. Widths measured a quarter pixel apart are noise, and every
+ * change of width costs a <path> of its own.
+ */
+export function inkWidths(widths: readonly number[], lengths: readonly number[]): number[] {
+  const order = widths.map((_, i) => i).sort((a, b) => widths[a]! - widths[b]!);
+  const total = lengths.reduce((s, l) => s + Math.max(1, l), 0);
+  let seen = 0;
+  let ink = widths[order[0]!] ?? 0;
+  for (const i of order) {
+    seen += Math.max(1, lengths[i]!);
+    if (seen >= total / 2) {
+      ink = widths[i]!;
+      break;
+    }
+  }
+  return widths.map((w) => (Math.abs(w - ink) <= Math.max(SAME_PEN * ink, SAME_PEN_PX) ? ink : w));
 }
 
 export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {}): CenterlineTrace {
@@ -70,8 +103,13 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
   const traced: { colour: Rgb; strokes: PenStroke[] }[] = [];
   let deep = 0;
   let total = 0;
-  for (const ink of separation.inks) {
-    const mask = inkMask(ink);
+  // Where one ink crosses another, the lower ink's lines go on through (and it is drawn first).
+  const bridged = bridgeInks(separation.inks, width, height, Math.ceil(2 * limit));
+  lap('crossings');
+  for (const k of bridged.order) {
+    const ink = separation.inks[k]!;
+    const mask = bridged.masks[k]!;
+    const coverage = bridged.coverages[k]!;
     const dt = distanceTransform(mask, width, height);
     for (let p = 0; p < dt.length; p++) {
       if (!mask[p]) continue;
@@ -83,14 +121,15 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
     lap('skeleton');
     const strokes = buildStrokes(graph);
     lap('strokes');
-    const widths = strokeWidths(graph, strokes, ink.coverage, dt, width, height);
+    const widths = strokeWidths(graph, strokes, coverage, dt, width, height);
     lap('width');
     const paths: PenStroke[] = [];
+    const drawnWidths = inkWidths(widths, strokes.map((s) => pathLength(s.points)));
     strokes.forEach((s, i) => {
       // Specks smaller than a pixel across are noise, not a line.
       if (s.points.length < 2 && widths[i]! < 1.5) return;
       const fixed = options.strokeWidth;
-      paths.push({ path: fitStroke(s.points, s.closed, { freeEnds: s.freeEnds, width: widths[i]! }), width: typeof fixed === 'number' ? fixed : roundWidth(widths[i]!) });
+      paths.push({ path: fitStroke(s.points, s.closed, { freeEnds: s.freeEnds, width: widths[i]! }), width: typeof fixed === 'number' ? fixed : roundWidth(drawnWidths[i]!) });
     });
     lap('fit');
     traced.push({ colour: options.strokeColor && options.strokeColor !== 'auto' ? options.strokeColor : ink.colour, strokes: paths });
@@ -102,11 +141,13 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
   let atFound = { x: 0, y: 0 };
   let before = 0;
   let after = 0;
+  let greedy = 0;
   const inks: InkStrokes[] = [];
   for (const ink of traced) {
     const found = travel(ink.strokes, atFound);
     before += found.distance;
     atFound = found.at;
+    greedy += travel(greedyOrder(ink.strokes, at), at).distance;
     const ordered = penOrder(ink.strokes, at);
     const chosen = travel(ordered, at);
     after += chosen.distance;
@@ -124,7 +165,7 @@ export function traceCenterline(image: RgbaImage, options: CenterlineOptions = {
     penUpTravel: { before: Math.round(before), after: Math.round(after) },
     drawnLength: Math.round(all.reduce((s, k) => s + drawn(k.path), 0)),
   };
-  return { svg, facts, inks, timings };
+  return { svg, facts, inks, timings, greedyTravel: Math.round(greedy) };
 }
 
 function countLifts(inks: readonly InkStrokes[]): number {

@@ -1,10 +1,17 @@
 /**
  * The strokes as SVG: open paths, fill="none", round caps and joins, one group per ink colour in
- * pen order. Consecutive strokes of one width are one <path>; a stroke that starts where the one
- * before it ended continues the same subpath (no pen lift, no repeated moveto).
+ * pen order, carrying the ink's paint and its commonest width once. Consecutive strokes of one
+ * width are one <path>; a stroke that starts where the one before it ended continues the same
+ * subpath (no pen lift, no repeated moveto).
+ *
+ * Path data is written as small as it reads back: every point rounded to the precision first and
+ * written relative to the previous rounded point (so rounding never accumulates, and the pixel-
+ * centre halves of a skeleton cancel out), horizontal and vertical lines as h and v, a cubic whose
+ * first control point mirrors the last one's as s, repeated commands and separators left out, and
+ * leading zeros dropped.
  */
 import type { Rgb } from '../pipeline/options.js';
-import { endPoint, type FittedPath } from './fit.js';
+import type { FittedPath } from './fit.js';
 import type { PenStroke } from './order.js';
 
 export interface InkStrokes {
@@ -14,24 +21,132 @@ export interface InkStrokes {
 
 export const hex = (c: Rgb) => '#' + ((1 << 24) | (c.r << 16) | (c.g << 8) | c.b).toString(16).slice(1);
 
-function number(v: number, precision: number): string {
-  const s = v.toFixed(precision);
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+/** #rrggbb as #rgb where each channel is a doubled digit. */
+export function shortHex(c: Rgb): string {
+  const h = hex(c);
+  return h[1] === h[2] && h[3] === h[4] && h[5] === h[6] ? `#${h[1]}${h[3]}${h[5]}` : h;
 }
 
-function pathData(path: FittedPath, precision: number, continues: boolean): string {
-  const f = (v: number) => number(v, precision);
-  const pt = (p: { x: number; y: number }) => `${f(p.x)} ${f(p.y)}`;
-  let d = continues ? '' : `M${pt(path.start)}`;
-  if (path.segments.length === 0) return d + 'h0'; // a dot: round caps draw it
-  let last = '';
-  for (const s of path.segments) {
-    const cmd = s.kind;
-    const body = s.kind === 'L' ? pt(s.to) : `${pt(s.c1)} ${pt(s.c2)} ${pt(s.to)}`;
-    d += (cmd === last ? ' ' : cmd) + body;
-    last = cmd;
+/** A number at `precision` decimals with no trailing zeros and no leading zero (".5", "-.5"). */
+export function formatNumber(v: number, precision: number): string {
+  let s = v.toFixed(precision);
+  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
+  if (s === '-0') return '0';
+  return s.replace(/^(-?)0\./, '$1.');
+}
+
+/** Writes one <path>'s data; coordinates are integers in units of 10^-precision. */
+class PathData {
+  private d = '';
+  private last = '';
+  private dotted = false;
+  /** The current point, and the last cubic's second control point (for s), in units. */
+  private at: [number, number] = [0, 0];
+  private control: [number, number] | undefined;
+  private readonly scale: number;
+
+  constructor(private readonly precision: number) {
+    this.scale = 10 ** precision;
   }
-  return path.closed ? d + 'Z' : d;
+
+  units(p: { x: number; y: number }): [number, number] {
+    return [Math.round(p.x * this.scale), Math.round(p.y * this.scale)];
+  }
+
+  get current(): [number, number] {
+    return this.at;
+  }
+
+  private command(cmd: string, ...values: number[]): void {
+    let afterLetter = false;
+    if (cmd !== this.last || values.length === 0) {
+      this.d += cmd;
+      this.last = cmd;
+      afterLetter = true;
+    }
+    for (const v of values) {
+      const s = formatNumber(v / this.scale, this.precision);
+      // A separator only where the number would otherwise run into the one before it.
+      if (!afterLetter && !s.startsWith('-') && !(s.startsWith('.') && this.dotted)) this.d += ' ';
+      this.d += s;
+      this.dotted = s.includes('.');
+      afterLetter = false;
+    }
+  }
+
+  move(to: [number, number]): void {
+    this.command('m', to[0] - this.at[0], to[1] - this.at[1]);
+    // Coordinates after a moveto are implicit linetos.
+    this.last = 'l';
+    this.at = to;
+    this.control = undefined;
+  }
+
+  line(to: [number, number]): void {
+    const dx = to[0] - this.at[0];
+    const dy = to[1] - this.at[1];
+    if (dy === 0) this.command('h', dx);
+    else if (dx === 0) this.command('v', dy);
+    else this.command('l', dx, dy);
+    this.at = to;
+    this.control = undefined;
+  }
+
+  curve(c1: [number, number], c2: [number, number], to: [number, number]): void {
+    const [x, y] = this.at;
+    const mirrored = this.control && c1[0] === 2 * x - this.control[0] && c1[1] === 2 * y - this.control[1];
+    if (mirrored) this.command('s', c2[0] - x, c2[1] - y, to[0] - x, to[1] - y);
+    else this.command('c', c1[0] - x, c1[1] - y, c2[0] - x, c2[1] - y, to[0] - x, to[1] - y);
+    this.at = to;
+    this.control = c2;
+  }
+
+  close(start: [number, number]): void {
+    this.command('z');
+    this.at = start;
+    this.control = undefined;
+  }
+
+  dot(): void {
+    this.command('h', 0);
+  }
+
+  get text(): string {
+    return this.d;
+  }
+}
+
+/** Appends `path` to `out`; `continues` when it starts where the pen already is. */
+function writeStroke(out: PathData, path: FittedPath, continues: boolean): void {
+  const start = out.units(path.start);
+  if (!continues || start[0] !== out.current[0] || start[1] !== out.current[1]) out.move(start);
+  if (path.segments.length === 0) {
+    out.dot(); // a dot: round caps draw it
+    return;
+  }
+  let drawn = false;
+  path.segments.forEach((s, i) => {
+    const to = out.units(s.to);
+    if (s.kind === 'L') {
+      // A line that rounds to nothing is left out, unless it is all there is; so is a closed path's last line home (z draws it).
+      if (to[0] === out.current[0] && to[1] === out.current[1] && (drawn || i < path.segments.length - 1)) return;
+      if (path.closed && drawn && i === path.segments.length - 1 && to[0] === start[0] && to[1] === start[1]) return;
+      out.line(to);
+    } else {
+      out.curve(out.units(s.c1), out.units(s.c2), to);
+    }
+    drawn = true;
+  });
+  if (path.closed) out.close(start);
+}
+
+/** The width most of an ink's strokes have (by count), written once on its group. */
+function commonWidth(strokes: readonly PenStroke[]): number {
+  const count = new Map<number, number>();
+  for (const s of strokes) count.set(s.width, (count.get(s.width) ?? 0) + 1);
+  let best = strokes[0]!.width;
+  for (const [w, n] of count) if (n > count.get(best)!) best = w;
+  return best;
 }
 
 /**
@@ -49,28 +164,30 @@ export function strokeSvg(
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${size.width}" height="${size.height}" viewBox="0 0 ${width} ${height}">`);
   // A coloured sheet is part of the picture; white paper (or none) is left to the medium.
-  if (background && Math.hypot(255 - background.r, 255 - background.g, 255 - background.b) > 12) {
-    parts.push(`<rect id="background" width="${width}" height="${height}" fill="${hex(background)}"/>`);
+  if (background && isSheet(background)) {
+    parts.push(`<rect id="background" width="${width}" height="${height}" fill="${shortHex(background)}"/>`);
   }
+  const w = (v: number) => formatNumber(v, 2);
   for (const ink of inks) {
     if (ink.strokes.length === 0) continue;
-    parts.push(`<g fill="none" stroke="${hex(ink.colour)}" stroke-linecap="round" stroke-linejoin="round">`);
-    let run: string[] = [];
+    const groupWidth = commonWidth(ink.strokes);
+    parts.push(`<g fill="none" stroke="${shortHex(ink.colour)}" stroke-linecap="round" stroke-linejoin="round" stroke-width="${w(groupWidth)}">`);
+    let run: PathData | undefined;
     let runWidth = NaN;
-    let at: { x: number; y: number } | undefined;
+    let open = false;
     const flush = () => {
-      if (run.length > 0) parts.push(`<path stroke-width="${number(runWidth, 2)}" d="${run.join('')}"/>`);
-      run = [];
+      if (run) parts.push(`<path${runWidth === groupWidth ? '' : ` stroke-width="${w(runWidth)}"`} d="${run.text}"/>`);
+      run = undefined;
     };
     for (const s of ink.strokes) {
       if (s.width !== runWidth) {
         flush();
         runWidth = s.width;
-        at = undefined;
       }
-      const continues = at !== undefined && !s.path.closed && Math.hypot(at.x - s.path.start.x, at.y - s.path.start.y) < 1e-9;
-      run.push(pathData(s.path, precision, continues));
-      at = s.path.closed ? undefined : endPoint(s.path);
+      const continues = run !== undefined && open && !s.path.closed;
+      run ??= new PathData(precision);
+      writeStroke(run, s.path, continues);
+      open = !s.path.closed && s.path.segments.length > 0;
     }
     flush();
     parts.push('</g>');
@@ -78,3 +195,6 @@ export function strokeSvg(
   parts.push('</svg>');
   return parts.join('');
 }
+
+/** Whether a background colour is a coloured sheet to draw rather than white paper. */
+export const isSheet = (background: Rgb) => Math.hypot(255 - background.r, 255 - background.g, 255 - background.b) > 12;

@@ -9,14 +9,15 @@
  *
  * DXF as cutters read it has outlines, not paint: fills are not written as HATCH, stroke widths
  * are not kept (an outline is a cut line), gradients become their stops' mean colour and opacity
- * is dropped. Coordinates are in the asked unit with y up; px and pt have no DXF unit, so those
+ * is dropped. The sheet under a line drawing (a centerline trace on coloured paper) is not a line
+ * to cut or draw, so it is left out. Coordinates are in the asked unit with y up; px and pt have no DXF unit, so those
  * files are unitless.
  */
 import { DxfWriter, LWPolylineFlags, SplineFlags, TrueColor, Units, point3d } from '@tarikjabiri/dxf';
 import type { SizeUnit } from '../pipeline/options.js';
 import { convertLength, type OutputSize } from './size.js';
 import { apply, drawingToPage } from './page.js';
-import { hex, meanColor, multiply, type Matrix, type Point, type Subpath, type SvgDocument } from './svg-document.js';
+import { hex, meanColor, multiply, type Matrix, type Point, type Shape, type Subpath, type SvgDocument } from './svg-document.js';
 
 const DXF_UNITS: Record<SizeUnit, Units> = { px: Units.Unitless, pt: Units.Unitless, in: Units.Inches, cm: Units.Centimeters, mm: Units.Millimeters };
 
@@ -98,13 +99,34 @@ export function orientForWinding(subpaths: Subpath[]): Subpath[] {
   });
 }
 
+/**
+ * The sheet of a line drawing: a filled rectangle covering the whole drawing, first, under shapes
+ * that are all open strokes with no fill (what a centerline trace on a coloured sheet is). In a
+ * filled drawing the same rectangle is a shape like any other and is kept.
+ */
+export function lineDrawingSheet(doc: SvgDocument): Shape | undefined {
+  const [first, ...rest] = doc.shapes;
+  if (!first?.fill || rest.length === 0 || !rest.every((s) => !s.fill && s.stroke)) return undefined;
+  if (first.subpaths.length !== 1 || first.subpaths[0]!.segments.some((g) => g.kind !== 'L')) return undefined;
+  const { x, y, width, height } = first.bbox;
+  const vb = doc.viewBox;
+  const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+  const covers = near(x, vb.x) && near(y, vb.y) && near(width, vb.width) && near(height, vb.height);
+  // Its corners only: a rectangle, not some other outline with the same bounds.
+  const corners = [first.subpaths[0]!.start, ...first.subpaths[0]!.segments.map((g) => g.to)];
+  const onCorner = corners.every(([px, py]) => (near(px, x) || near(px, x + width)) && (near(py, y) || near(py, y + height)));
+  return covers && onCorner ? first : undefined;
+}
+
 export function writeDxf(doc: SvgDocument, size: OutputSize): string {
   const dxf = new DxfWriter();
   dxf.setUnits(DXF_UNITS[size.unit]);
   // Page points to the asked unit.
   const toUnit = convertLength(1, 'pt', size.unit, size.dpi);
   const m = multiply([toUnit, 0, 0, toUnit, 0, 0], drawingToPage(size, doc.viewBox));
+  const sheet = lineDrawingSheet(doc);
   for (const shape of doc.shapes) {
+    if (shape === sheet) continue;
     const paint = shape.fill ?? shape.stroke;
     if (!paint) continue;
     const color = meanColor(paint);
