@@ -11,12 +11,12 @@ import { existsSync } from 'node:fs';
 
 /** The tests that own each module (unit tests first; no suite that needs Redis or a Debian program). */
 const MODULE_TESTS = {
-  'src/quality/ssim.ts': ['test/pipeline.test.ts', 'test/honesty.test.ts'],
+  'src/quality/ssim.ts': ['test/ssim.test.ts'],
   'src/pipeline/options.ts': ['test/options.test.ts'],
   'src/pipeline/guard.ts': ['test/bad-inputs.test.ts'],
   'src/pipeline/limits.ts': ['test/bad-inputs.test.ts'],
-  'src/errors/catalog.ts': ['test/options.test.ts', 'test/openapi.test.ts'],
-  'src/errors/app-error.ts': ['test/options.test.ts', 'test/openapi.test.ts'],
+  'src/errors/catalog.ts': ['test/errors.test.ts'],
+  'src/errors/app-error.ts': ['test/errors.test.ts'],
   'src/tiers/strategy.ts': ['test/tier-strategies.test.ts'],
   'src/tiers/tier1.ts': ['test/tier-strategies.test.ts'],
   'src/tiers/tier2.ts': ['test/tier-strategies.test.ts'],

@@ -8,8 +8,6 @@ import { parseOptions } from '../src/pipeline/options.js';
 import { assertSafeSvg } from '../src/quality/svg-allowlist.js';
 import { addGapFiller, optimizePathData, optimizeSvg } from '../src/pipeline/optimize.js';
 import { scoreSvg } from '../src/pipeline/evaluate.js';
-import { weberSsim } from '../src/quality/ssim.js';
-import { ssim } from 'ssim.js';
 import { VTRACER_CLI_DEFAULTS } from '../src/engines/index.js';
 import { vtracerEngine } from '../src/engines/vtracer.js';
 import { tierDeadlines } from '../src/config/config.js';
@@ -169,36 +167,5 @@ describe('SVG optimisation', () => {
   it('the gap filler strokes each shape in its own colour', () => {
     const out = addGapFiller(doc('<path d="M0 0h4v4z" fill="#123456"/>'), 0.5);
     expect(out).toContain('stroke="#123456" stroke-width="0.5"');
-  });
-});
-
-describe('SSIM', () => {
-  /** A grey plane as ImageData for ssim.js and as integers for ours. */
-  const planes = (width: number, height: number, value: (x: number, y: number) => number) => {
-    const data = new Int32Array(width * height);
-    const rgba = new Uint8ClampedArray(width * height * 4);
-    for (let y = 0, i = 0; y < height; y++) {
-      for (let x = 0; x < width; x++, i++) {
-        data[i] = Math.max(0, Math.min(255, Math.round(value(x, y))));
-        rgba.fill(data[i]!, i * 4, i * 4 + 3);
-        rgba[i * 4 + 3] = 255;
-      }
-    }
-    return { int: { width, height, data }, image: { width, height, data: rgba } };
-  };
-
-  it('computes exactly what ssim.js computes', () => {
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 255;
-    const cases = [
-      [planes(256, 256, () => rand()), planes(256, 256, () => rand())],
-      [planes(300, 200, (x, y) => (x * y) % 256), planes(300, 200, (x, y) => (x * y + rand() / 8) % 256)],
-      [planes(64, 48, (x) => x * 4), planes(64, 48, (x) => x * 4)],
-      [planes(40, 30, () => 0), planes(40, 30, () => 255)],
-      [planes(512, 384, (x, y) => 128 + 100 * Math.sin(x / 7) * Math.cos(y / 5)), planes(512, 384, (x, y) => 128 + 90 * Math.sin(x / 7) * Math.cos(y / 6))],
-    ] as const;
-    for (const [a, b] of cases) {
-      expect(weberSsim(a.int, b.int)).toBe(ssim(a.image, b.image, { downsample: false }).mssim);
-    }
   });
 });

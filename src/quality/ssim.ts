@@ -121,7 +121,7 @@ function integral(width: number, height: number, value: (p: number) => number): 
  * from summed-area tables, variances and covariance scaled by 1024 and truncated to integers as
  * its Int32Arrays do, the same formula, and the same running mean. ssim.js builds those tables
  * with a closure call and an object per pixel (~14 ms for 256x256); this is ~2 ms.
- * test/pipeline.test.ts checks equality with ssim.js itself.
+ * test/ssim.test.ts checks equality with ssim.js itself.
  */
 export function weberSsim(a: { width: number; height: number; data: Int32Array }, b: { data: Int32Array }): number {
   const { width, height } = a;
