@@ -9,9 +9,19 @@ import { plansFor, searchPlans, type Plan, type StrategyContext, type TierStrate
 
 const TRACE_SIDE = 1024;
 
+/**
+ * Potrace's curve settings for logos, chosen by SSIM per byte on the corpus's tier 1 (16 images,
+ * integer grid on): a corner threshold of 0.8 instead of 1 keeps the sharp corners logos have
+ * (curves rounding them off cost bytes and SSIM: -3 % bytes, median 0.9967 -> 0.9970), and a
+ * curve-joining tolerance of 0.3 instead of 0.2 merges more curve pieces. Together 10 % fewer
+ * bytes, no image more than 0.0001 SSIM lower, the median 0.0002 higher. 0.4 saved 4 % more but
+ * cost up to 0.0004 on some images; 0.6 or lower corner thresholds added bytes.
+ */
+export const TIER1_CURVES = { alphaMax: 0.8, optTolerance: 0.3 } as const;
+
 const potrace = (maxColors: number): Plan => ({
   engine: 'potrace',
-  params: { ...DEFAULT_POTRACE_PARAMS, maxColors } satisfies PotraceParams,
+  params: { ...DEFAULT_POTRACE_PARAMS, ...TIER1_CURVES, maxColors } satisfies PotraceParams,
   maxSide: TRACE_SIDE,
   label: `potrace ${maxColors} colours`,
 });
