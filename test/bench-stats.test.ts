@@ -167,3 +167,24 @@ describe('seam columns', () => {
     expect(lines[1]).toMatch(/b\.png.*0\.120/);
   });
 });
+
+describe('primitives per image', () => {
+  it('the per-image table lists every svg-ai image of the group with its primitives by kind, and the totals', async () => {
+    const { perImageTable } = await import('../src/cli/bench.js');
+    const table = perImageTable(
+      [
+        m({ group: 'tier1', engine: 'svg-ai', file: 'a.png', ssim: 0.99, bytes: 1000, tracer: 'potrace', primitives: { circle: 2, ellipse: 0, rect: 1 } }),
+        m({ group: 'tier1', engine: 'svg-ai', file: 'b.png', ssim: 0.98, bytes: 500, tracer: 'potrace', primitives: { circle: 0, ellipse: 1, rect: 0 } }),
+        m({ group: 'tier1', engine: 'vtracer (CLI defaults)', file: 'a.png', bytes: 9999 }),
+        m({ group: 'tier2', engine: 'svg-ai', file: 'c.png', primitives: { circle: 5, ellipse: 0, rect: 0 } }),
+      ],
+      'tier1',
+    )!;
+    const lines = table.split('\n').slice(2);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^\| a\.png\s+\|\s+0\.9900 \|\s+1000 \| potrace\s+\|\s+3 \|\s+2 \|\s+0 \|\s+1 \|$/);
+    expect(lines[1]).toMatch(/^\| b\.png .*\|\s+1 \|\s+0 \|\s+1 \|\s+0 \|$/);
+    expect(lines[2]).toMatch(/^\| total \(2\) \/ median\s+\|\s+0\.9850 \|\s+1500 \(1\.5 KB\) \|\s+\|\s+4 \|\s+2 \|\s+1 \|\s+1 \|$/);
+    expect(perImageTable([], 'tier1')).toBeNull();
+  });
+});

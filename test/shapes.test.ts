@@ -7,7 +7,8 @@ import { parseOptions } from '../src/pipeline/options.js';
 import { tierDeadlines } from '../src/config/config.js';
 import { assertSafeSvg } from '../src/quality/svg-allowlist.js';
 import { fitOutline } from '../src/shapes/fit-outline.js';
-import { fitShapes } from '../src/shapes/fit-svg.js';
+import { arcSubpath, fitShapes } from '../src/shapes/fit-svg.js';
+import { readSvg } from '../src/export/svg-document.js';
 import { parseSubpaths } from '../src/shapes/path-data.js';
 import { countPrimitives } from '../src/shapes/count.js';
 import { testConfig } from './helpers/service.js';
@@ -113,12 +114,39 @@ describe('paths rewritten with primitives', () => {
   });
 
   it('holes stay in their paths (a ring, a circular hole in a square): formats without paint order would fill a painted hole', () => {
-    for (const d of [ellipsePath(200, 200, 100, 100) + ellipsePath(200, 200, 60, 60), rectPath(200, 200, 300, 300, 0) + ellipsePath(200, 200, 80, 80)]) {
+    for (const [d, r] of [
+      [ellipsePath(200, 200, 100, 100) + ellipsePath(200, 200, 60, 60), 60],
+      [rectPath(200, 200, 300, 300, 0) + ellipsePath(200, 200, 80, 80), 80],
+    ] as const) {
       const svg = svgOf(`<path d="${d}" fill="#00f" fill-rule="evenodd"/>`);
       const out = fitShapes(svg, options);
-      expect(out.written).toEqual([]);
-      expect(out.svg).toBe(svg);
+      // The round hole is redrawn in place, as two arcs in the same path: no element is added.
+      expect(out.written.map((s) => [s.role, s.primitive.kind])).toEqual([['hole', 'circle']]);
+      expect(out.svg.match(/<(path|circle|ellipse|rect)\b/g)).toEqual(['rect', 'path'].map((t) => `<${t}`));
+      expect(out.svg).toMatch(new RegExp(`M${200 - r} 200a${r} ${r} 0 1 0 ${2 * r} 0 ${r} ${r} 0 1 0 -${2 * r} 0z" fill="#00f" fill-rule="evenodd"`));
+      expect(countPrimitives(out.svg)).toEqual({ circle: 1, ellipse: 0, rect: 0 });
+      // Read back as the exports read it: the same outlines, the hole still a hole of its path.
+      const before = readSvg(svg).shapes.map((sh) => sh.subpaths.length);
+      expect(readSvg(out.svg).shapes.map((sh) => sh.subpaths.length)).toEqual(before);
+      expect(out.svg.length).toBeLessThan(svg.length);
+      const a = new Resvg(svg).render().pixels;
+      const b = new Resvg(out.svg).render().pixels;
+      let differ = 0;
+      for (let i = 0; i < a.length; i += 4) if (Math.abs(a[i]! - b[i]!) > 64) differ++;
+      expect(differ).toBeLessThan(20);
     }
+  });
+
+  it('a round hole is two exact halves whatever the rounding: radii at most half the written chord', () => {
+    // 18.47 rounds to 18.5 but the chord to 36.9: a radius of 18.5 would make each arc more than a half.
+    const d = arcSubpath({ kind: 'circle', cx: 100.04, cy: 50, r: 18.47 }, 1)!;
+    const m = /^M([\d.]+) ([\d.]+)a([\d.]+) ([\d.]+) 0 1 0 ([\d.]+) 0 ([\d.]+) \4 0 1 0 -\5 0z$/.exec(d)!;
+    expect(m).not.toBeNull();
+    expect(Number(m[3])).toBeLessThanOrEqual(Number(m[5]) / 2);
+    expect(Number(m[3])).toBeGreaterThan(Number(m[5]) / 2 - 0.1);
+    expect(arcSubpath({ kind: 'rect', cx: 0, cy: 0, width: 4, height: 4, rx: 0, angle: 0 }, 1)).toBeNull();
+    const e = arcSubpath({ kind: 'ellipse', cx: 50, cy: 50, rx: 20, ry: 10, angle: 30 }, 1)!;
+    expect(e).toMatch(/^M32.7 40a19.9 (?:9.9|10) 30 1 0 34.6 20 /);
   });
 
   it('a circle beside others in a compound path moves out of it, the rest stays a path', () => {

@@ -1,4 +1,5 @@
 /** Pure statistics over benchmark measurements: medians, nearest-rank percentiles, per-engine summaries. */
+import type { PrimitiveCount } from '../shapes/count.js';
 
 /** The four columns of the comparison, in display order. */
 export const BENCH_ENGINES = ['svg-ai', 'vtracer (CLI defaults)', 'imagetracerjs (default)', 'potrace (default)'] as const;
@@ -30,6 +31,8 @@ export interface Measurement {
   seam?: number | null;
   /** svg-ai only: the engine the service picked. */
   tracer?: string;
+  /** svg-ai only: the fitted primitives in the SVG returned (src/shapes/count.ts). */
+  primitives?: PrimitiveCount;
   error?: string;
 }
 

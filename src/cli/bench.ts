@@ -13,6 +13,7 @@ import {
   BENCH_ENGINES,
   BENCH_GROUPS,
   bytesVersus,
+  median,
   summarise,
   type BenchEngine,
   type BenchGroup,
@@ -21,6 +22,7 @@ import {
 } from '../bench/stats.js';
 import { fmtKb, fmtMs, fmtRatio, fmtSsim, markdownTable, type Align } from '../bench/table.js';
 import { TIER_TARGETS } from '../tiers/thresholds.js';
+import { countPrimitives, type PrimitiveCount } from '../shapes/count.js';
 
 export interface BenchOptions {
   json?: string;
@@ -43,7 +45,7 @@ function failed(image: BenchImage, engine: BenchEngine, err: unknown): Measureme
 function progressLine(m: Measurement, index: number, count: number): string {
   const head = `${m.engine.padEnd(23)} ${m.group.padEnd(11)} ${String(index + 1).padStart(2)}/${count} ${m.file.padEnd(30)}`;
   if (m.error !== undefined) return `${head} FAILED: ${m.error}`;
-  const extra = m.engine === 'svg-ai' ? `  tier ${m.tier} ${m.tracer}` : '';
+  const extra = m.engine === 'svg-ai' ? `  tier ${m.tier} ${m.tracer}${m.primitives ? `  primitives ${primitiveText(m.primitives)}` : ''}` : '';
   const seam = m.seam === undefined || m.seam === null ? '' : `  seam ${m.seam.toFixed(3)}`;
   return `${head} ssim ${fmtSsim(m.ssim)}${m.targetMet ? '' : ' (miss)'}  ${fmtMs(m.ms)} ms  ${fmtKb(m.bytes! / 1024)} KB${seam}${extra}`;
 }
@@ -69,6 +71,7 @@ async function runService(config: Config, images: readonly BenchImage[]): Promis
           serviceTargetMet: r.targetMet,
           tracer: r.engine,
           seam,
+          primitives: countPrimitives(r.svg),
         };
       } catch (err) {
         m = failed(image, 'svg-ai', err);
@@ -157,6 +160,47 @@ export function worstSeamsTable(measurements: readonly Measurement[]): string | 
   return markdownTable(['group', 'image', ...BENCH_ENGINES], rows, ['left', 'left', 'right', 'right', 'right', 'right']);
 }
 
+const primitiveTotal = (n: PrimitiveCount) => n.circle + n.ellipse + n.rect;
+
+/** "3 (2 circle, 1 rect)", or "0". */
+function primitiveText(n: PrimitiveCount): string {
+  const kinds = (['circle', 'ellipse', 'rect'] as const).filter((k) => n[k] > 0).map((k) => `${n[k]} ${k}`);
+  return kinds.length === 0 ? '0' : `${primitiveTotal(n)} (${kinds.join(', ')})`;
+}
+
+/**
+ * svg-ai image by image in one group: SSIM, bytes and the fitted primitives (<circle>, <ellipse>,
+ * <rect>, not counting a full-canvas background rect) in the SVG returned, with the group's totals.
+ */
+export function perImageTable(measurements: readonly Measurement[], group: BenchGroup): string | null {
+  const ours = measurements.filter((m) => m.engine === 'svg-ai' && m.group === group);
+  if (ours.length === 0) return null;
+  const sum = { circle: 0, ellipse: 0, rect: 0 };
+  let bytes = 0;
+  const rows = ours.map((m) => {
+    const n = m.primitives ?? { circle: 0, ellipse: 0, rect: 0 };
+    for (const k of ['circle', 'ellipse', 'rect'] as const) sum[k] += n[k];
+    bytes += m.bytes ?? 0;
+    if (m.error !== undefined) return [m.file, 'error', '', '', '', '', '', ''];
+    return [m.file, fmtSsim(m.ssim), String(m.bytes), m.tracer ?? '', String(primitiveTotal(n)), String(n.circle), String(n.ellipse), String(n.rect)];
+  });
+  rows.push([
+    `total (${ours.length}) / median`,
+    fmtSsim(median(ours.flatMap((m) => (m.ssim === null ? [] : [m.ssim])))),
+    `${bytes} (${fmtKb(bytes / 1024)} KB)`,
+    '',
+    String(primitiveTotal(sum)),
+    String(sum.circle),
+    String(sum.ellipse),
+    String(sum.rect),
+  ]);
+  return markdownTable(
+    ['image', 'SSIM', 'bytes', 'engine', 'primitives', 'circle', 'ellipse', 'rect'],
+    rows,
+    ['left', 'right', 'right', 'left', 'right', 'right', 'right', 'right'],
+  );
+}
+
 /** One row per image where any engine missed its target; a cell shows the SSIM of a miss, "ok" otherwise. */
 export function missesTable(measurements: readonly Measurement[]): string | null {
   const byImage = new Map<string, Map<BenchEngine, Measurement>>();
@@ -227,6 +271,8 @@ export async function benchCommand(config: Config, corpus: string, opts: BenchOp
   ];
   for (const g of groups) {
     out.push('', groupHeading(g, images.filter((i) => i.group === g).length), '', summaryTable(summary.filter((r) => r.group === g)));
+    const perImage = perImageTable(measurements, g);
+    if (perImage) out.push('', 'svg-ai per image (primitives: fitted <circle>, <ellipse> and <rect> in the SVG returned):', '', perImage);
   }
 
   out.push('', '## Summary', '');

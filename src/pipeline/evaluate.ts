@@ -9,6 +9,7 @@ import { assertSafeSvg } from '../quality/svg-allowlist.js';
 import type { Candidate } from '../tiers/strategy.js';
 import type { DecodedImage } from './decode.js';
 import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
+import { toIntegerGrid, type GridSvg } from './integer-grid.js';
 import type { Rgb } from '../color/quantize.js';
 import { fillRegions } from '../gradients/fill.js';
 import { toOutlines } from './stroke-style.js';
@@ -54,23 +55,28 @@ export async function scoreSvg(source: DecodedImage, svg: string): Promise<numbe
   return ssim;
 }
 
-/** Fit a traced SVG to the source's size, finish and optimise it: the SVG that would be returned. */
-function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: Finish): string {
+/**
+ * Fit a traced SVG to the source's size, finish and optimise it: the SVG that would be returned,
+ * and how many of its user units make one trace pixel (more than 1 on an integer grid).
+ */
+function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: Finish): GridSvg {
   let svg = fitSvgToSize(raw, source.width, source.height, image.width, image.height);
   if (finish.colours && finish.colours.length > 0) svg = snapColours(svg, finish.colours);
   if (finish.outline && finish.outline > 0) svg = toOutlines(svg, (finish.outline * image.width) / source.width);
   else if (finish.gapFiller && finish.gapFiller > 0) svg = addGapFiller(svg, (finish.gapFiller * image.width) / source.width);
-  const optimized = optimizeSvg(svg, { precision: finish.precision ?? DEFAULT_PRECISION });
+  const precision = finish.precision ?? DEFAULT_PRECISION;
+  const optimized = optimizeSvg(svg, { precision });
   // Outlines have no fill to refit.
-  return finish.regions && !finish.outline
+  const filled = finish.regions && !finish.outline
     ? fillRegions(optimized, finish.regions.image, { gradients: finish.regions.gradients, segments: finish.regions.segments })
     : optimized;
+  return toIntegerGrid(filled, precision);
 }
 
 /** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */
 export async function traceSvg(source: DecodedImage, engine: EngineName, params: object, image: RgbaImage, finish: Finish = {}): Promise<string> {
   const engineImpl = engines[engine] as { trace(image: RgbaImage, params: object): Promise<string> };
-  return finishSvg(source, await engineImpl.trace(image, params), image, finish);
+  return finishSvg(source, await engineImpl.trace(image, params), image, finish).svg;
 }
 
 export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, defaults: Finish = {}): Evaluator {
@@ -85,7 +91,8 @@ export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, default
       // A caller gone during the (native) trace: no optimising and scoring for nobody.
       throwIfCancelled();
       const optimizing = performance.now();
-      let svg = finishSvg(source, raw, image, { ...defaults, ...finish });
+      const finished = finishSvg(source, raw, image, { ...defaults, ...finish });
+      let svg = finished.svg;
       spent.optimize += performance.now() - optimizing;
       if (svg.length > maxSvgBytes) {
         throw new AppError('TOO_COMPLEX', `The traced SVG would be ${(svg.length / 1e6).toFixed(1)} MB, over the ${(maxSvgBytes / 1e6).toFixed(1)} MB limit.`);
@@ -98,7 +105,9 @@ export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, default
       if (f.shapes) {
         // Scored here, before the candidate is compared: the SSIM returned is that of the SVG with primitives.
         const fitting = performance.now();
-        const options = shapeOptions(image.width / source.width, f.precision ?? DEFAULT_PRECISION);
+        // On an integer grid the units are finer and the decimals fewer by the same factor.
+        const decimals = Math.max(0, (f.precision ?? DEFAULT_PRECISION) - Math.round(Math.log10(finished.factor)));
+        const options = shapeOptions((finished.factor * image.width) / source.width, decimals);
         const kept = await keepShapes(svg, ssim, (s) => scoreSvg(source, s), options);
         if (kept) {
           assertSafeSvg(kept.svg);

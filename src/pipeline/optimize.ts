@@ -73,7 +73,7 @@ interface Subpath {
 }
 
 const TOKEN = /([MmLlHhVvCcSsQqTtAaZz])|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)/g;
-const ARITY: Record<string, number> = { M: 2, L: 2, H: 1, V: 1, C: 6, Q: 4, Z: 0 };
+const ARITY: Record<string, number> = { M: 2, L: 2, H: 1, V: 1, C: 6, S: 4, Q: 4, T: 2, Z: 0 };
 const MAX_DECIMALS = 3;
 /** Largest deviation (user units) of a cubic's control points from its chord for it to become a line. */
 const STRAIGHT_TOLERANCE = 0.02;
@@ -87,14 +87,16 @@ function decimalsIn(d: string): number {
 }
 
 /**
- * Rewrites one path's data, or returns null to keep it as is (arcs, smooth-curve shorthands or
- * anything it does not parse). `tx`/`ty` are added to every coordinate.
+ * Rewrites one path's data, or returns null to keep it as is (arcs or anything it does not parse).
+ * `tx`/`ty` are added to every coordinate, then every coordinate is multiplied by `factor` (the
+ * integer grid's scale, see integer-grid.ts), and rounded to `precision` decimals of the result.
  */
-export function optimizePathData(d: string, precision: number | undefined, tx = 0, ty = 0): string | null {
+export function optimizePathData(d: string, precision: number | undefined, tx = 0, ty = 0, factor = 1): string | null {
   const decimals = precision ?? decimalsIn(d);
   const scale = 10 ** decimals;
-  const tolerance = Math.max(STRAIGHT_TOLERANCE, precision === undefined ? 0 : 0.5 / scale) * scale;
-  const subs = parse(d, scale, tx, ty);
+  // The straight-line tolerance is in the units written: `factor` grid units are one of the input's.
+  const tolerance = Math.max(STRAIGHT_TOLERANCE * factor, precision === undefined ? 0 : 0.5 / scale) * scale;
+  const subs = parse(d, scale * factor, tx, ty);
   if (subs === null) return null;
   for (const sub of subs) simplify(sub, tolerance);
   return write(subs, decimals);
@@ -109,6 +111,9 @@ function parse(d: string, scale: number, tx: number, ty: number): Subpath[] | nu
   let cy = 0;
   let sx = 0;
   let sy = 0;
+  // The last control point of the previous segment, for S and T (their first is its reflection).
+  let lastCubic: [number, number] | null = null;
+  let lastQuad: [number, number] | null = null;
   let sub: Subpath | null = null;
   const gx = (x: number) => Math.round((x + tx) * scale);
   const gy = (y: number) => Math.round((y + ty) * scale);
@@ -127,6 +132,10 @@ function parse(d: string, scale: number, tx: number, ty: number): Subpath[] | nu
     const ox = rel ? cx : 0;
     const oy = rel ? cy : 0;
     const a = args;
+    const cubic = lastCubic;
+    const quad = lastQuad;
+    lastCubic = null;
+    lastQuad = null;
     switch (upper) {
       case 'M':
         cx = ox + a[0]!;
@@ -148,22 +157,31 @@ function parse(d: string, scale: number, tx: number, ty: number): Subpath[] | nu
         cy = (rel ? cy : 0) + a[0]!;
         current().segs.push({ c: 'L', p: [gx(cx), gy(cy)] });
         return true;
-      case 'C': {
+      case 'C':
+      case 'S': {
         const s = current();
-        const p = [gx(ox + a[0]!), gy(oy + a[1]!), gx(ox + a[2]!), gy(oy + a[3]!)];
-        cx = ox + a[4]!;
-        cy = oy + a[5]!;
+        // S: the first control point is the previous cubic's second reflected through the current point.
+        const [x1, y1, rest] = upper === 'C' ? [ox + a[0]!, oy + a[1]!, 2] : cubic ? [2 * cx - cubic[0], 2 * cy - cubic[1], 0] : [cx, cy, 0];
+        const x2 = ox + a[rest]!;
+        const y2 = oy + a[rest + 1]!;
+        const p = [gx(x1), gy(y1), gx(x2), gy(y2)];
+        cx = ox + a[rest + 2]!;
+        cy = oy + a[rest + 3]!;
         p.push(gx(cx), gy(cy));
         s.segs.push({ c: 'C', p });
+        lastCubic = [x2, y2];
         return true;
       }
-      case 'Q': {
+      case 'Q':
+      case 'T': {
         const s = current();
-        const p = [gx(ox + a[0]!), gy(oy + a[1]!)];
-        cx = ox + a[2]!;
-        cy = oy + a[3]!;
+        const [x1, y1, rest] = upper === 'Q' ? [ox + a[0]!, oy + a[1]!, 2] : quad ? [2 * cx - quad[0], 2 * cy - quad[1], 0] : [cx, cy, 0];
+        const p = [gx(x1), gy(y1)];
+        cx = ox + a[rest]!;
+        cy = oy + a[rest + 1]!;
         p.push(gx(cx), gy(cy));
         s.segs.push({ c: 'Q', p });
+        lastQuad = [x1, y1];
         return true;
       }
       default:
@@ -179,9 +197,11 @@ function parse(d: string, scale: number, tx: number, ty: number): Subpath[] | nu
     if (m[1]) {
       if (args.length > 0) return null; // dangling numbers
       const upper = m[1].toUpperCase();
-      if (!(upper in ARITY)) return null; // S, T, A: keep the path as written
+      if (!(upper in ARITY)) return null; // A: keep the path as written
       cmd = m[1];
       if (upper === 'Z') {
+        lastCubic = null;
+        lastQuad = null;
         if (sub !== null) (sub as Subpath).closed = true;
         cx = sx;
         cy = sy;

@@ -1,4 +1,8 @@
-/** Primitives in an SVG by kind, not counting a background <rect> that covers the whole canvas (engines write one). */
+/**
+ * Primitives in an SVG by kind, not counting a background <rect> that covers the whole canvas
+ * (engines write one). Round holes redrawn as two arcs inside a path (see fit-svg.ts) count as
+ * circles or ellipses.
+ */
 export interface PrimitiveCount {
   circle: number;
   ellipse: number;
@@ -15,6 +19,12 @@ export function countPrimitives(svg: string): PrimitiveCount {
       if (vb && m[2]!.includes(`width="${vb[1]}"`) && m[2]!.includes(`height="${vb[2]}"`)) continue;
     }
     count[kind]++;
+  }
+  // "M x y a rx ry angle 1 0 dx dy rx ry angle 1 0 -dx -dy z": the two halves arcSubpath writes.
+  const N = String.raw`-?(?:\d+\.?\d*|\.\d+)`;
+  const hole = new RegExp(String.raw`M${N}[ ,]?${N}a(${N})[ ,](${N})[ ,]${N}[ ,]1[ ,]0[ ,]?${N}[ ,]?${N}[ ,]?\1[ ,]\2[ ,]${N}[ ,]1[ ,]0[ ,]?${N}[ ,]?${N}z`, 'g');
+  for (const m of svg.matchAll(/<path\b[^>]*\sd="([^"]*)"/g)) {
+    for (const h of m[1]!.matchAll(hole)) count[h[1] === h[2] ? 'circle' : 'ellipse']++;
   }
   return count;
 }

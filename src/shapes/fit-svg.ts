@@ -5,6 +5,8 @@
  * path's paint, right after it: the same picture, and the same outlines for every export format.
  * Holes stay in their paths: painting one in the colour that showed through it looks the same in
  * an SVG, but formats without paint order (DXF's outlines, read back layer by layer) then fill it.
+ * A round hole in an even-odd path is redrawn where it is, as a subpath of two arcs: exactly round
+ * (potrace flattens small circles' sides), and still a hole of the same path for every format.
  * Anything else (outlines that cross, outlines with holes, transformed or translucent paths,
  * gradient paint) is left as it was: correct first, smaller second.
  */
@@ -13,7 +15,7 @@ import { fitOutline, type Fit, type FitLimits } from './fit-outline.js';
 import { parseSubpaths, writeSubpaths, type Subpath } from './path-data.js';
 import type { Primitive } from './primitive.js';
 import { insideOutline, sampleOutline, type Outline } from './sample.js';
-import { writePrimitive } from './write.js';
+import { formatNumber, writePrimitive } from './write.js';
 
 export interface ShapeOptions extends FitLimits {
   /** Decimals of the coordinates written (the path optimiser's precision). */
@@ -22,7 +24,12 @@ export interface ShapeOptions extends FitLimits {
   accept?: (index: number) => boolean;
 }
 
-export type ShapeRole = 'shape';
+/**
+ * 'shape': a filled region, moved out of its path into a primitive element after it.
+ * 'hole': a round hole (circle or ellipse) in an even-odd path, redrawn in place as two arcs: the
+ * hole stays a subpath of its path, so every export format reads it back as the same hole.
+ */
+export type ShapeRole = 'shape' | 'hole';
 
 export interface FoundShape {
   primitive: Primitive;
@@ -108,6 +115,25 @@ interface Planned {
 
 const box = (o: Outline) => [o.minX, o.minY, o.maxX, o.maxY];
 
+/**
+ * Share of a traced hole's outline points inside the circle drawn for it. Potrace flattens the
+ * sides of small circles, so the least-squares circle is smaller than the hole in the source: on
+ * the corpus's tier 1 it lowered SSIM (apachekafka 0.9961 -> 0.9957); with the radius 80 % of the
+ * outline lies within, the same holes score higher than the traced ones (0.9965, owl 0.9929 ->
+ * 0.9936). 0.75 and 0.9 measured within 0.0002 of that.
+ */
+const HOLE_RADIUS_QUANTILE = 0.8;
+
+/** A traced round hole's circle, with the radius HOLE_RADIUS_QUANTILE of its outline lies within. */
+function roundHole(fit: Fit): Fit {
+  const p = fit.primitive;
+  if (p.kind !== 'circle') return fit;
+  const { xs, ys } = fit.outline;
+  const d = Array.from(xs, (x, i) => Math.hypot(x - p.cx, ys[i]! - p.cy)).sort((a, b) => a - b);
+  const r = d[Math.min(d.length - 1, Math.floor(HOLE_RADIUS_QUANTILE * d.length))]!;
+  return { ...fit, primitive: { ...p, r } };
+}
+
 /** Which subpaths of a path are primitives, and as what. */
 function planPath(subs: Subpath[], info: PathInfo, limits: FitLimits): Planned[] {
   const fits = subs.map((s) => (s.segments.length <= MAX_SEGMENTS ? fitOutline(s, limits) : null));
@@ -152,6 +178,9 @@ function planPath(subs: Subpath[], info: PathInfo, limits: FitLimits): Planned[]
       // Filled: the region is this path's paint either way, so a primitive in that paint drawn
       // after the path is the same picture.
       if (filledWith && !filledWithout) planned.push({ fit, index: i, role: 'shape' });
+      // A hole with nothing inside: its outline can be exactly round (potrace flattens the sides
+      // of small traced circles), if an arc can draw it.
+      else if (info.evenOdd && filledWithout && !filledWith && fit.primitive.kind !== 'rect') planned.push({ fit: roundHole(fit), index: i, role: 'hole' });
     }
   }
   return planned;
@@ -188,6 +217,39 @@ function laterBoxes(svg: string): { at: number; box: number[] }[] {
   return out;
 }
 
+/**
+ * A circle or ellipse as one closed subpath of two half-ellipse arcs, from its leftmost point (in
+ * its own frame) and back: "M x y a rx ry angle 1 0 dx dy rx ry angle 1 0 -dx -dy z". Null for a
+ * rectangle, or when rounding would leave an arc with no width.
+ */
+export function arcSubpath(p: Primitive, decimals: number): string | null {
+  if (p.kind === 'rect') return null;
+  const n = (v: number) => formatNumber(v, decimals);
+  const rx = p.kind === 'circle' ? p.r : p.rx;
+  const ry = p.kind === 'circle' ? p.r : p.ry;
+  const angle = p.kind === 'circle' ? 0 : p.angle;
+  const a = (angle * Math.PI) / 180;
+  const dx = 2 * rx * Math.cos(a);
+  const dy = 2 * rx * Math.sin(a);
+  const x0 = p.cx - dx / 2;
+  const y0 = p.cy - dy / 2;
+  // Both halves end where the rounded start and end points are, so the subpath closes exactly.
+  const [sx, sy, ex, ey] = [x0, y0, x0 + dx, y0 + dy].map((v) => Number(n(v)));
+  const [ddx, ddy] = [n(ex! - sx!), n(ey! - sy!)];
+  if (ddx === '0' && ddy === '0') return null;
+  // Radii no larger than half the rounded chord: a renderer scales radii too small for their end
+  // points up to exactly half an ellipse, so each arc is one half whatever the rounding (a radius
+  // rounded up would make each arc more than a half, and the circle a stadium).
+  const half = Math.hypot(Number(ddx), Number(ddy)) / 2;
+  const scale = 10 ** decimals;
+  const wx = Math.floor(half * scale) / scale;
+  if (!(wx > 0)) return null;
+  const radii = `${n(wx)} ${n((wx * ry) / rx)} ${angle === 0 ? '0' : formatNumber(angle, decimals + 1)} 1 0`;
+  const neg = (t: string) => (t === '0' ? '0' : t.startsWith('-') ? t.slice(1) : `-${t}`);
+  const pair = (x: string, y: string) => `${x}${y.startsWith('-') ? '' : ' '}${y}`;
+  return `M${pair(n(sx!), n(sy!))}a${radii} ${pair(ddx, ddy)} ${radii} ${pair(neg(ddx), neg(ddy))}z`;
+}
+
 export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
   const drawn = laterBoxes(svg);
   const accept = options.accept ?? (() => true);
@@ -220,11 +282,20 @@ export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
     const paint = info.attrs.filter(([k]) => k !== 'd' && k !== 'fill-rule').map(([k, v]) => ` ${k}="${v}"`).join('');
     const removed = new Set<number>();
     const after: string[] = [];
+    const arcs: string[] = [];
     for (const p of planned) {
       const index = found.length;
       const shape: FoundShape = { primitive: p.fit.primitive, role: p.role, error: p.fit.error };
       found.push(shape);
       if (!accept(index)) continue;
+      if (p.role === 'hole') {
+        const arc = arcSubpath(p.fit.primitive, options.precision);
+        if (arc === null || !shorter(arc, [p.index], subs, options.precision)) continue;
+        removed.add(p.index);
+        arcs.push(arc);
+        written.push(shape);
+        continue;
+      }
       const own = box(p.fit.outline);
       if (drawn.some((e) => e.at > m!.index && overlaps(e.box, own))) continue;
       const element = writePrimitive(p.fit.primitive, paint, options.precision);
@@ -236,10 +307,11 @@ export function fitShapes(svg: string, options: ShapeOptions): ShapedSvg {
     if (removed.size === 0) continue;
     const rest = subs.filter((_s, i) => !removed.has(i));
     let pathText = '';
-    if (rest.length > 0) {
-      const d = optimizePathData(writeSubpaths(rest), options.precision);
+    if (rest.length > 0 || arcs.length > 0) {
+      // Even-odd: the order of subpaths does not matter, so the arcs (absolute M) go last.
+      const d = rest.length > 0 ? optimizePathData(writeSubpaths(rest), options.precision) : '';
       if (d === null) continue;
-      pathText = text!.replace(/\sd="[^"]*"/, ` d="${d}"`);
+      pathText = text!.replace(/\sd="[^"]*"/, ` d="${d}${arcs.join('')}"`);
     }
     out += svg.slice(last, m.index) + pathText + after.join('');
     last = m.index + text!.length;

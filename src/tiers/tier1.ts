@@ -9,9 +9,19 @@ import { plansFor, searchPlans, type Plan, type StrategyContext, type TierStrate
 
 const TRACE_SIDE = 1024;
 
+/**
+ * Potrace's curve settings for logos, chosen by SSIM per byte on the corpus's tier 1 (16 images,
+ * integer grid on) and by looking at small circles: a curve-joining tolerance of 0.25 instead of
+ * 0.2 merges more curve pieces, 5.5 % fewer bytes, the median SSIM unchanged (0.9967), no image
+ * more than 0.0003 lower. 0.3 saved 9 % but took the median to 0.9966. Corner thresholds below
+ * potrace's 1 (0.8: 3 % fewer bytes, median 0.9970) put sharp corners on small traced circles
+ * (the owl's pupils, the python's eyes): circles must stay round, so it stays 1.
+ */
+export const TIER1_CURVES = { alphaMax: 1, optTolerance: 0.25 } as const;
+
 const potrace = (maxColors: number): Plan => ({
   engine: 'potrace',
-  params: { ...DEFAULT_POTRACE_PARAMS, maxColors } satisfies PotraceParams,
+  params: { ...DEFAULT_POTRACE_PARAMS, ...TIER1_CURVES, maxColors } satisfies PotraceParams,
   maxSide: TRACE_SIDE,
   label: `potrace ${maxColors} colours`,
 });
