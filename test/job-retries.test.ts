@@ -72,7 +72,11 @@ async function runWithFault(logo: Buffer, onAttempt: (made: number) => Promise<v
           await onAttempt(job.attemptsMade);
         }
         const s = await job.getState();
-        return s === 'completed' || s === 'failed' ? s : undefined;
+        if (s !== 'completed' && s !== 'failed') return undefined;
+        // The job may have finished its last try between reading it and its state: read it again.
+        const final = (await queue.getJob(id))!;
+        if (final.attemptsMade > (seen.at(-1)?.made ?? 0)) seen.push({ made: final.attemptsMade, at: Date.now() });
+        return s;
       },
       30_000,
       20,

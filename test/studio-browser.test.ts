@@ -162,7 +162,7 @@ describe.skipIf(!haveBrowser)('studio in chromium', { timeout: 300_000 }, () => 
     expect(Number(await fact('shapes'))).toBeGreaterThan(0);
     expect(await page.textContent('dd[data-fact="time"] small')).toContain('trace');
     expect(jobId).toMatch(/^[0-9a-f]{64}-[0-9a-f]{16}$/);
-    expect(await fact('bytes')).toBe(`${(api.body.bytes / 1024).toFixed(1)} KB`);
+    expect(await fact('bytes')).toBe(api.body.bytes < 1024 ? `${api.body.bytes} B` : `${(api.body.bytes / 1024).toFixed(1)} KB`);
     expect(await page.textContent('#announce')).toContain(`simpleicons_git.png converted: tier ${api.body.tier}, SSIM ${api.body.ssim.toFixed(4)}`);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'studio-result-desktop.png'), fullPage: true });
   });
