@@ -14,7 +14,11 @@ export function withCancellation<T>(isCancelled: (() => boolean) | undefined, wo
   return isCancelled ? current.run(isCancelled, work) : work();
 }
 
+/** The one CLIENT_CLOSED refusal, wherever the hang-up is noticed (pipeline, thread pool, queue wait). */
+export const clientClosed = (cause?: unknown): AppError =>
+  new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.', { cause });
+
 /** Throws CLIENT_CLOSED when the caller of the conversion running here has gone away. */
 export function throwIfCancelled(): void {
-  if (current.getStore()?.()) throw new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.');
+  if (current.getStore()?.()) throw clientClosed();
 }

@@ -10,6 +10,7 @@ import { AppError } from '../errors/app-error.js';
 import { strategyFor } from '../tiers/index.js';
 import type { Candidate } from '../tiers/strategy.js';
 import { SEARCH_BUDGET_MS, TIER_TARGETS, type Tier } from '../tiers/thresholds.js';
+import { clientClosed } from './cancellation.js';
 import { classify, type Classification } from './classify.js';
 import { decodeImage, type DecodedImage } from './decode.js';
 import { makeEvaluator, scoreSvg, type Evaluator } from './evaluate.js';
@@ -55,7 +56,7 @@ export interface PipelineState {
 }
 
 function checkCancelled(state: PipelineState): void {
-  if (state.isCancelled?.()) throw new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.');
+  if (state.isCancelled?.()) throw clientClosed();
 }
 
 export interface Stage {

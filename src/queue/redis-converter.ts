@@ -11,6 +11,7 @@ import { AppError } from '../errors/app-error.js';
 import type { Logger } from '../observability/logger.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import type { ConvertOptions } from '../pipeline/options.js';
+import { clientClosed } from '../pipeline/cancellation.js';
 import { contentHash, conversionKey } from '../store/result-cache.js';
 import { RedisInputStore, RedisResultCache } from '../store/redis-stores.js';
 import { errorFromFailure, JOB_NAME, QUEUE_NAME, type ConversionJobData, type ConversionJobResult } from './conversion-jobs.js';
@@ -140,7 +141,7 @@ export class RedisConverter implements Converter {
         ttl,
       );
     });
-    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.')), { once: true }));
+    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(clientClosed()), { once: true }));
     const finished = this.finished(id);
     try {
       await Promise.race([finished.settled, timeout, aborted]);

@@ -24,6 +24,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { tierDeadlines, type Config } from '../config/config.js';
 import { AppError } from '../errors/app-error.js';
+import { clientClosed } from '../pipeline/cancellation.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import { limitsFromConfig } from '../pipeline/limits.js';
 import type { ConvertOptions } from '../pipeline/options.js';
@@ -62,8 +63,6 @@ interface BudgetWaiter {
 
 type AbortReason = 'queue-wait' | 'deadline' | 'caller';
 
-const clientClosed = (cause?: unknown) =>
-  new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.', { cause });
 
 /** Young-generation size of a trace thread (see the pool's resourceLimits). */
 export const THREAD_YOUNG_GENERATION_MB = 8;
