@@ -215,4 +215,32 @@ describe('svg-ai batch --retries', () => {
       server.close();
     }
   }, 60_000);
+
+  it('gives up on a request the service never answers after --timeout, retries it, then reports UNREACHABLE', async () => {
+    // A listener that accepts, reads and never answers: a hung service.
+    const arrivals: number[] = [];
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      // Requests are counted, not connections: the client may open a spare connection.
+      socket.once('data', () => arrivals.push(performance.now()));
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const input = await makeFolder('hung', 1);
+      const out = path.join(tmp, 'hung-out');
+      const { port } = server.address() as net.AddressInfo;
+      const { code, stdout } = await runCli([input, '--url', `http://127.0.0.1:${port}`, '-o', out, '--retries', '1', '--timeout', '1', '--concurrency', '1']).done;
+      expect(code, stdout).toBe(1);
+      expect(arrivals).toHaveLength(2);
+      // The first request is abandoned after 1 s, then the retry waits 0.5 s.
+      expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(1490);
+      const report = await readReport(out);
+      expect(report.items[0]).toMatchObject({ status: 'failed', error: 'UNREACHABLE' });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
+  }, 60_000);
 });

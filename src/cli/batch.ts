@@ -29,6 +29,8 @@ export interface BatchCliOptions {
   query: URLSearchParams;
   concurrency: number;
   retries: number;
+  /** Longest one request to the service may take before it counts as a transient failure. */
+  timeoutMs?: number;
   include?: RegExp | undefined;
   exclude?: RegExp | undefined;
   apiKey?: string | undefined;
@@ -67,7 +69,7 @@ export async function batchCommand(config: Config, opts: BatchCliOptions): Promi
   const optionsKey = canonicalOptions(opts.options);
   const pool = opts.local ? new TracePool(config) : undefined;
   const convert = (bytes: Uint8Array): Promise<RemoteResult | ConversionResult> =>
-    pool ? pool.convert(bytes, opts.options) : convertRemote(bytes, { baseUrl: opts.url!, query: opts.query, retries: opts.retries, apiKey: opts.apiKey });
+    pool ? pool.convert(bytes, opts.options) : convertRemote(bytes, { baseUrl: opts.url!, query: opts.query, retries: opts.retries, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs });
 
   const interactive = process.stderr.isTTY === true;
   const bar = new cliProgress.SingleBar(

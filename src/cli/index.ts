@@ -8,6 +8,7 @@ import { AppError } from '../errors/app-error.js';
 import { parseOptions, type ConvertOptions } from '../pipeline/options.js';
 import { addOptionFlags, optionValues } from './option-flags.js';
 import { exportsFrom, withExportOptions, type CliExports } from './export-files.js';
+import { DEFAULT_TIMEOUT_MS } from '../batch/remote.js';
 
 // dist/cli/index.js and src/cli/index.ts both sit two folders below package.json.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -119,6 +120,7 @@ withExportOptions(withConvertOptions(
     .option('--local', 'convert in this process instead of calling a service', false)
     .option('--concurrency <n>', 'images in flight at once', positiveInt('--concurrency'), 4)
     .option('--retries <n>', 'retries of a transient failure per image', positiveInt('--retries'), 4)
+    .option('--timeout <seconds>', 'longest one request to the service may take (a longer one is retried)', positiveInt('--timeout'), DEFAULT_TIMEOUT_MS / 1000)
     .option('--include <regex>', 'only files whose relative path matches', regex)
     .option('--exclude <regex>', 'skip files whose relative path matches', regex)
     .option('--api-key <key>', 'API key for the service (or SVG_AI_API_KEY)'),
@@ -137,6 +139,7 @@ withExportOptions(withConvertOptions(
     query,
     concurrency: opts.concurrency as number,
     retries: opts.retries as number,
+    timeoutMs: (opts.timeout as number) * 1000,
     include: opts.include as RegExp | undefined,
     exclude: opts.exclude as RegExp | undefined,
     apiKey: (opts.apiKey as string | undefined) ?? process.env.SVG_AI_API_KEY,
