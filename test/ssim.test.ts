@@ -90,6 +90,22 @@ describe('measured SSIM against ssim.js on real renders', () => {
     expect(measureSsim(src, renderSvg(traced, 600, 400))).toBeCloseTo(ours, 10);
   });
 
+  it.each([
+    [1001, 770, 3],
+    [1030, 1027, 4],
+  ])('at %i x %i (downsampled by %i, sides no multiple of it) the score is ssim.js\'s to the last bit', async (w, h, f) => {
+    const body = (dx: number, fill: string) =>
+      `<rect width="${w}" height="${h}" fill="#fff"/><circle cx="${w / 2 + dx}" cy="${h / 2}" r="${h / 3}" fill="${fill}"/><path d="M0 ${h - 1}L${w} ${h - 7}L${w} ${h}H0z" fill="#135"/><rect x="${w - 5}" y="0" width="5" height="${h}" fill="#a52"/><rect x="${dx}" y="0" width="${w / 3}" height="1" fill="#c33"/><rect x="0" y="${dx}" width="1" height="${h / 2}" fill="#444"/>`;
+    const a = svgOf(w, h, body(0, '#2a6'));
+    const b = svgOf(w, h, body(6, '#3b7'));
+    expect(ssimDownsampleFactor(w, h)).toBe(f);
+    const src = rasterOf(a);
+    const theirs = ssim(over(src.data, w, h, 255), over(rasterOf(b).data, w, h, 255)).mssim;
+    expect(theirs).toBeLessThan(0.99);
+    // Opaque both: the composite is exact, so nothing but the downsampling and SSIM can differ.
+    expect(await measureSvgSsim(src, b)).toBe(theirs);
+  });
+
   it('a transparent source is scored over white and over black, and the lower one counts', async () => {
     // A translucent glow that the trace leaves out: nearly invisible over white, plain over black.
     const glow = svgOf(300, 300, '<circle cx="150" cy="150" r="140" fill="#fff" fill-opacity="0.5"/><rect x="100" y="100" width="100" height="100" fill="#248"/>');

@@ -19,28 +19,30 @@ type Background = 0 | 255;
 /** ssim.js's integer luma, applied to a pixel already composited over `bg`. */
 const luma = (r: number, g: number, b: number) => (77 * r + 150 * g + 29 * b + 128) >> 8;
 
-function sourceLuma(image: RgbaImage, bg: Background): Uint8Array {
-  const { data } = image;
-  const out = new Uint8Array(image.width * image.height);
-  for (let p = 0, i = 0; p < out.length; p++, i += 4) {
+/** Luma of `count` source pixels from pixel `first`, composited over `bg`, into `out` from `at`. */
+function sourceLumaInto(data: Uint8Array | Uint8ClampedArray, first: number, count: number, bg: Background, out: Uint8Array, at = 0): void {
+  for (let q = at, i = first * 4, end = at + count; q < end; q++, i += 4) {
     const a = data[i + 3]!;
     const keep = bg * (255 - a);
     // Same rounding as writing the composite into a Uint8ClampedArray.
     const r = Math.round((data[i]! * a + keep) / 255);
     const g = Math.round((data[i + 1]! * a + keep) / 255);
     const b = Math.round((data[i + 2]! * a + keep) / 255);
-    out[p] = luma(r, g, b);
+    out[q] = luma(r, g, b);
   }
-  return out;
 }
 
-function renderLuma(render: RenderedSvg, bg: Background, out = new Uint8Array(render.width * render.height), offset = 0): Uint8Array {
-  const p = render.premultiplied;
-  const end = offset + render.width * render.height;
-  for (let q = offset, i = 0; q < end; q++, i += 4) {
+/** Luma of `count` premultiplied rendered pixels from pixel `first`, over `bg`, into `out` from `at`. */
+function renderLumaInto(p: Uint8Array | Uint8ClampedArray, first: number, count: number, bg: Background, out: Uint8Array, at = 0): void {
+  for (let q = at, i = first * 4, end = at + count; q < end; q++, i += 4) {
     const under = bg === 255 ? 255 - p[i + 3]! : 0;
     out[q] = luma(Math.min(255, p[i]! + under), Math.min(255, p[i + 1]! + under), Math.min(255, p[i + 2]! + under));
   }
+}
+
+function sourceLuma(image: RgbaImage, bg: Background): Uint8Array {
+  const out = new Uint8Array(image.width * image.height);
+  sourceLumaInto(image.data, 0, out.length, bg, out);
   return out;
 }
 
@@ -60,27 +62,62 @@ function mirror(i: number, n: number): number {
 /**
  * ssim.js "original" downsampling: imfilter(ones(f)/f², 'symmetric', 'same') then every f-th
  * row and column from 0. Each kept sample is the mean of the f x f window starting floor(f/2)
- * pixels up-left of it, so only those windows are summed.
+ * pixels up-left of it, so only those windows are summed, and they are summed one source row at
+ * a time as rows arrive: a large plane is never held whole (a 40-megapixel luma plane is 40 MB,
+ * its downsampled plane under 1 MB). A window sum is a sum of integers below 2^53, exact in any
+ * order, so the means are ssim.js's to the last bit.
  */
-function downsample(plane: Plane, f: number): Plane {
-  const { width, height, values } = plane;
-  const half = Math.floor(f / 2);
-  const outW = Math.ceil(width / f);
-  const outH = Math.ceil(height / f);
-  const out = new Float64Array(outW * outH);
-  const cols = new Int32Array(f);
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      for (let k = 0; k < f; k++) cols[k] = mirror(ox * f - half + k, width);
+class RowDownsampler {
+  readonly outW: number;
+  readonly outH: number;
+  private readonly sums: Float64Array;
+  /** Source column of each (output column, window column), mirrored at the edges. */
+  private readonly cols: Int32Array;
+  /** Output rows whose window holds source row y (with multiplicity): rowTargets[rowStart[y]..rowStart[y+1]). */
+  private readonly rowStart: Int32Array;
+  private readonly rowTargets: Int32Array;
+  private readonly colSums: Float64Array;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly f: number,
+  ) {
+    const half = Math.floor(f / 2);
+    this.outW = Math.ceil(width / f);
+    this.outH = Math.ceil(height / f);
+    this.sums = new Float64Array(this.outW * this.outH);
+    this.colSums = new Float64Array(this.outW);
+    this.cols = new Int32Array(this.outW * f);
+    for (let ox = 0; ox < this.outW; ox++) for (let c = 0; c < f; c++) this.cols[ox * f + c] = mirror(ox * f - half + c, width);
+    const counts = new Int32Array(height + 1);
+    for (let oy = 0; oy < this.outH; oy++) for (let k = 0; k < f; k++) counts[mirror(oy * f - half + k, height) + 1]!++;
+    for (let y = 0; y < height; y++) counts[y + 1]! += counts[y]!;
+    this.rowStart = counts.slice();
+    this.rowTargets = new Int32Array(counts[height]!);
+    for (let oy = 0; oy < this.outH; oy++) for (let k = 0; k < f; k++) this.rowTargets[counts[mirror(oy * f - half + k, height)]!++] = oy;
+  }
+
+  /** Adds source row `y` (its `width` values). */
+  addRow(y: number, row: Uint8Array): void {
+    const { f, outW, cols, colSums, sums } = this;
+    for (let ox = 0, j = 0; ox < outW; ox++) {
       let sum = 0;
-      for (let k = 0; k < f; k++) {
-        const row = mirror(oy * f - half + k, height) * width;
-        for (let c = 0; c < f; c++) sum += values[row + cols[c]!]!;
-      }
-      out[oy * outW + ox] = sum / (f * f);
+      for (let c = 0; c < f; c++, j++) sum += row[cols[j]!]!;
+      colSums[ox] = sum;
+    }
+    for (let t = this.rowStart[y]!, end = this.rowStart[y + 1]!; t < end; t++) {
+      const base = this.rowTargets[t]! * outW;
+      for (let ox = 0; ox < outW; ox++) sums[base + ox]! += colSums[ox]!;
     }
   }
-  return { width: outW, height: outH, values: out };
+
+  plane(): Plane {
+    const n = this.f * this.f;
+    const values = new Float64Array(this.sums.length);
+    for (let i = 0; i < values.length; i++) values[i] = this.sums[i]! / n;
+    return { width: this.outW, height: this.outH, values };
+  }
 }
 
 const WINDOW = 11;
@@ -182,40 +219,94 @@ function sourcePlane(source: RgbaImage, bg: Background, f: number) {
   if (!bySource) sourcePlanes.set(source, (bySource = new Map()));
   let plane = bySource.get(bg);
   if (!plane) {
-    let a: Plane = { width: source.width, height: source.height, values: sourceLuma(source, bg) };
-    if (f > 1) a = downsample(a, f);
+    const { width, height, data } = source;
+    let a: Plane;
+    if (f > 1) {
+      const rows = new RowDownsampler(width, height, f);
+      const row = new Uint8Array(width);
+      for (let y = 0; y < height; y++) {
+        sourceLumaInto(data, y * width, width, bg, row);
+        rows.addRow(y, row);
+      }
+      a = rows.plane();
+    } else {
+      a = { width, height, values: sourceLuma(source, bg) };
+    }
     bySource.set(bg, (plane = toIntegerPlane(a)));
   }
   return plane;
 }
 
-function ssimOver(source: RgbaImage, renderedLuma: Uint8Array, bg: Background): number {
-  const { width, height } = source;
-  const f = ssimDownsampleFactor(width, height);
-  const a = sourcePlane(source, bg, f);
-  let b: Plane = { width, height, values: renderedLuma };
-  if (f > 1) b = downsample(b, f);
-  const bi = toIntegerPlane(b);
+/** `rendered` is the render's luma plane, already downsampled by ssimDownsampleFactor. */
+function ssimOver(source: RgbaImage, rendered: Plane, bg: Background): number {
+  const a = sourcePlane(source, bg, ssimDownsampleFactor(source.width, source.height));
+  const bi = toIntegerPlane(rendered);
   const mssim = weberSsim(a, bi);
   // A constant image against itself gives NaN in some SSIM variants; identical planes are a perfect match.
   if (Number.isNaN(mssim)) return a.data.every((v, i) => v === bi.data[i]) ? 1 : 0;
   return Math.max(0, Math.min(1, mssim));
 }
 
+/**
+ * The render's luma over white (and over black where the source has transparency), collected
+ * band by band: downsampled row by row as the bands arrive, or whole when there is nothing to
+ * downsample (a short side under 384 pixels, a few megapixels at most).
+ */
+class RenderedPlanes {
+  private readonly f: number;
+  private readonly backgrounds: Background[];
+  private readonly rows: RowDownsampler[] = [];
+  private readonly whole: Uint8Array[] = [];
+  private readonly row: Uint8Array;
+
+  constructor(
+    private readonly width: number,
+    private readonly height: number,
+    transparent: boolean,
+  ) {
+    this.f = ssimDownsampleFactor(width, height);
+    this.backgrounds = transparent ? [255, 0] : [255];
+    this.row = new Uint8Array(this.f > 1 ? width : 0);
+    for (const _ of this.backgrounds) {
+      if (this.f > 1) this.rows.push(new RowDownsampler(width, height, this.f));
+      else this.whole.push(new Uint8Array(width * height));
+    }
+  }
+
+  /** Rows y0.. of the render (premultiplied RGBA, the full width). */
+  add(band: RenderedSvg, y0: number): void {
+    const { width, f, row } = this;
+    this.backgrounds.forEach((bg, i) => {
+      if (f === 1) {
+        renderLumaInto(band.premultiplied, 0, band.width * band.height, bg, this.whole[i]!, y0 * width);
+        return;
+      }
+      for (let r = 0; r < band.height; r++) {
+        renderLumaInto(band.premultiplied, r * width, width, bg, row);
+        this.rows[i]!.addRow(y0 + r, row);
+      }
+    });
+  }
+
+  /** The lower score of the backgrounds. */
+  score(source: RgbaImage): number {
+    return Math.min(
+      ...this.backgrounds.map((bg, i) =>
+        ssimOver(source, this.f > 1 ? this.rows[i]!.plane() : { width: this.width, height: this.height, values: this.whole[i]! }, bg),
+      ),
+    );
+  }
+}
+
 export function measureSsim(source: RgbaImage & { hasTransparency: boolean }, render: RenderedSvg): number {
-  const white = ssimOver(source, renderLuma(render, 255), 255);
-  return source.hasTransparency ? Math.min(white, ssimOver(source, renderLuma(render, 0), 0)) : white;
+  const planes = new RenderedPlanes(source.width, source.height, source.hasTransparency);
+  planes.add(render, 0);
+  return planes.score(source);
 }
 
 /** measureSsim of `svg` rendered at the source's size, rendered band by band (see renderSvgBands). */
 export async function measureSvgSsim(source: RgbaImage & { hasTransparency: boolean }, svg: string): Promise<number> {
-  const { width, height } = source;
-  const white = new Uint8Array(width * height);
-  const black = source.hasTransparency ? new Uint8Array(width * height) : undefined;
-  await renderSvgBands(svg, width, height, (band, y0) => {
-    renderLuma(band, 255, white, y0 * width);
-    if (black) renderLuma(band, 0, black, y0 * width);
-  });
-  const overWhite = ssimOver(source, white, 255);
-  return black ? Math.min(overWhite, ssimOver(source, black, 0)) : overWhite;
+  const planes = new RenderedPlanes(source.width, source.height, source.hasTransparency);
+  await renderSvgBands(svg, source.width, source.height, (band, y0) => planes.add(band, y0));
+  return planes.score(source);
 }
