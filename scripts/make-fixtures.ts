@@ -18,7 +18,7 @@ import type { Sharp } from 'sharp';
 import { forgedMutants, makeSeeds } from './mutants.js';
 
 /** Bump whenever a fixture's bytes or index entry changes: a stamp with another version forces regeneration. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 
 export const DEFAULT_FIXTURE_DIR = fileURLToPath(new URL('../test/fixtures/generated/', import.meta.url));
 
@@ -1448,8 +1448,8 @@ const SPECS = {
   },
   'forged-webp-animated-canvas': {
     ...forged('forged-webp-animated-canvas', 'webp'),
-    description: `3-frame 64x48 lossless animated WebP (sharp) with its VP8X canvas patched to ${FORGED.width}x${FORGED.height}: valid, a 40 MP blank canvas; costs a full-size decode, so pixel-budget admission must bound it`,
-    expect: OK,
+    description: `3-frame 64x48 lossless animated WebP (sharp) with its VP8X canvas patched to ${FORGED.width}x${FORGED.height}: valid, a 40 MP blank canvas; decoding a frame of it holds two canvases (330 MB), so it is over the animated-image limit (half of MAX_MEGAPIXELS)`,
+    expect: TOO_LARGE,
     frames: 3,
   },
 } satisfies Record<string, FixtureSpec>;

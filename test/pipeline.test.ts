@@ -3,7 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { Resvg } from '@resvg/resvg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertImage } from '../src/pipeline/convert.js';
-import { limitsFromConfig } from '../src/pipeline/limits.js';
+import { decodeCost, limitsFromConfig } from '../src/pipeline/limits.js';
+import { guardLimits } from '../src/pipeline/guard.js';
+import type { ProbeResult } from '../src/pipeline/probe.js';
+import { AppError } from '../src/errors/app-error.js';
 import { parseOptions } from '../src/pipeline/options.js';
 import { assertSafeSvg } from '../src/quality/svg-allowlist.js';
 import { addGapFiller, optimizePathData, optimizeSvg } from '../src/pipeline/optimize.js';
@@ -121,6 +124,39 @@ describe('options', () => {
     const few = await convert(fixtures['flat-art'].file, { engine: 'potrace', max_colors: '3' });
     const fills = new Set(few.svg.match(/fill="#[0-9a-f]{6}"/gi));
     expect(fills.size).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('image limits, from the header', () => {
+  const limits = limitsFromConfig(testConfig({ MAX_MEGAPIXELS: 40 }));
+  const header = (width: number, height: number, frames: number): ProbeResult =>
+    ({ format: frames > 1 ? 'webp' : 'png', width, height, frames, orientation: 1, hasAlpha: true, depth: 'uchar', space: 'srgb' });
+  const refusal = (probe: ProbeResult) => {
+    try {
+      guardLimits(probe, limits);
+      return undefined;
+    } catch (err) {
+      return err as AppError;
+    }
+  };
+
+  it('an animated image costs two canvases: over half of MAX_MEGAPIXELS it is refused, a still one of its size is not', () => {
+    expect(decodeCost(header(6000, 5000, 1))).toBe(30_000_000);
+    expect(decodeCost(header(6000, 5000, 3))).toBe(60_000_000);
+    expect(refusal(header(6000, 5000, 1))).toBeUndefined();
+    const animated = refusal(header(6000, 5000, 3));
+    expect(animated?.code).toBe('IMAGE_TOO_LARGE');
+    expect(animated?.message).toBe(
+      "The animated image's canvas is 6000x5000 pixels (30.0 megapixels); decoding a frame of an animated image costs twice its canvas, so the limit for animated images is 20 megapixels.",
+    );
+    expect(refusal(header(5000, 4000, 3))).toBeUndefined();
+    expect(refusal(header(5000, 4001, 3))?.code).toBe('IMAGE_TOO_LARGE');
+  });
+
+  it('a still image over MAX_MEGAPIXELS or a side over MAX_SIDE_PX is refused with the numbers', () => {
+    expect(refusal(header(8000, 5001, 1))?.message).toBe('The image is 8000x5001 pixels (40.0 megapixels); the limit is 40 megapixels.');
+    expect(refusal(header(8193, 100, 1))?.message).toBe('The image is 8193x100 pixels; each side may be at most 8192 pixels.');
+    expect(refusal(header(8000, 5000, 1))).toBeUndefined();
   });
 });
 

@@ -220,6 +220,23 @@ describe('failures that say the truth', () => {
     }
   });
 
+  it('an animated image counts twice its canvas in flight: the canvas and the frame copied out of it', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 2, MAX_MEGAPIXELS_IN_FLIGHT: 40, DEADLINE_TIER1_MS: 600_000 }), hangWorker);
+    try {
+      await pool.warm;
+      const frame = (background: string) => sharp({ create: { width: 3000, height: 2000, channels: 3, background } }).png().toBuffer();
+      const animated = await sharp([await frame('#fff'), await frame('#000')], { join: { animated: true } }).gif({ delay: 100 }).toBuffer();
+      const controller = new AbortController();
+      const run = errorOf(pool.convert(animated, options, { signal: controller.signal }));
+      await until('it runs', () => pool.stats().active === 1);
+      expect(pool.stats().pixelsInFlight).toBe(12_000_000);
+      controller.abort();
+      expect((await run)?.code).toBe('CLIENT_CLOSED');
+    } finally {
+      await pool.destroy();
+    }
+  });
+
   it('small images run side by side within the budget, and an image over the whole budget still runs alone', async () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 2, MAX_MEGAPIXELS_IN_FLIGHT: 1, DEADLINE_TIER1_MS: 600_000 }), hangWorker);
     try {

@@ -1,6 +1,6 @@
 /** Limits checked against the header, before a single pixel is decoded. */
 import { AppError } from '../errors/app-error.js';
-import type { ImageLimits } from './limits.js';
+import { decodeCost, type ImageLimits } from './limits.js';
 import type { ProbeResult } from './probe.js';
 
 export function guardLimits(probe: ProbeResult, limits: ImageLimits): void {
@@ -16,6 +16,13 @@ export function guardLimits(probe: ProbeResult, limits: ImageLimits): void {
     throw new AppError(
       'IMAGE_TOO_LARGE',
       `The image is ${width}x${height} pixels (${mp} megapixels); the limit is ${limits.maxPixels / 1e6} megapixels.`,
+    );
+  }
+  if (frames > 1 && decodeCost(probe) > limits.maxPixels) {
+    const mp = (width * height / 1e6).toFixed(1);
+    throw new AppError(
+      'IMAGE_TOO_LARGE',
+      `The animated image's canvas is ${width}x${height} pixels (${mp} megapixels); decoding a frame of an animated image costs twice its canvas, so the limit for animated images is ${limits.maxPixels / 2e6} megapixels.`,
     );
   }
   if (frames > limits.maxFrames) {

@@ -26,7 +26,7 @@ import { tierDeadlines, type Config } from '../config/config.js';
 import { AppError } from '../errors/app-error.js';
 import { clientClosed } from '../pipeline/cancellation.js';
 import type { ConversionResult } from '../pipeline/convert.js';
-import { limitsFromConfig } from '../pipeline/limits.js';
+import { decodeCost, limitsFromConfig } from '../pipeline/limits.js';
 import type { ConvertOptions } from '../pipeline/options.js';
 import { probeImage } from '../pipeline/probe.js';
 import { sniffFormat } from '../pipeline/sniff.js';
@@ -150,11 +150,10 @@ export class TracePool {
     return this.active - this.running >= this.config.QUEUE_MAX_PENDING;
   }
 
-  /** Decoded pixels of the first frame, from the header; 0 when unreadable (the trace refuses it precisely). */
+  /** Pixels the decode holds (see decodeCost), from the header; 0 when unreadable (the trace refuses it precisely). */
   private async pixelsOf(input: Uint8Array): Promise<number> {
     try {
-      const probe = await probeImage(input, sniffFormat(input));
-      return probe.width * probe.height;
+      return decodeCost(await probeImage(input, sniffFormat(input)));
     } catch {
       return 0;
     }
