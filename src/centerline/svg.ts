@@ -4,11 +4,11 @@
  * width are one <path>; a stroke that starts where the one before it ended continues the same
  * subpath (no pen lift, no repeated moveto).
  *
- * Path data is written as small as it reads back: every point rounded to the precision first and
- * written relative to the previous rounded point (so rounding never accumulates, and the pixel-
- * centre halves of a skeleton cancel out), horizontal and vertical lines as h and v, a cubic whose
- * first control point mirrors the last one's as s, repeated commands and separators left out, and
- * leading zeros dropped.
+ * Path data is written as small as it reads back: every point rounded to the grid first (an
+ * integer number of 1/`grid` pixels, on a viewBox `grid` times the image's size, so no number needs
+ * a decimal point) and written relative to the previous rounded point (so rounding never
+ * accumulates), horizontal and vertical lines as h and v, a cubic whose first control point
+ * mirrors the last one's as s, and repeated commands and separators left out.
  */
 import type { Rgb } from '../pipeline/options.js';
 import type { FittedPath } from './fit.js';
@@ -35,22 +35,18 @@ export function formatNumber(v: number, precision: number): string {
   return s.replace(/^(-?)0\./, '$1.');
 }
 
-/** Writes one <path>'s data; coordinates are integers in units of 10^-precision. */
+/** Writes one <path>'s data on a grid of `grid` user units per pixel: every coordinate an integer. */
 class PathData {
   private d = '';
   private last = '';
-  private dotted = false;
   /** The current point, and the last cubic's second control point (for s), in units. */
   private at: [number, number] = [0, 0];
   private control: [number, number] | undefined;
-  private readonly scale: number;
 
-  constructor(private readonly precision: number) {
-    this.scale = 10 ** precision;
-  }
+  constructor(private readonly grid: number) {}
 
   units(p: { x: number; y: number }): [number, number] {
-    return [Math.round(p.x * this.scale), Math.round(p.y * this.scale)];
+    return [Math.round(p.x * this.grid), Math.round(p.y * this.grid)];
   }
 
   get current(): [number, number] {
@@ -65,11 +61,9 @@ class PathData {
       afterLetter = true;
     }
     for (const v of values) {
-      const s = formatNumber(v / this.scale, this.precision);
       // A separator only where the number would otherwise run into the one before it.
-      if (!afterLetter && !s.startsWith('-') && !(s.startsWith('.') && this.dotted)) this.d += ' ';
-      this.d += s;
-      this.dotted = s.includes('.');
+      if (!afterLetter && v >= 0) this.d += ' ';
+      this.d += v === 0 ? '0' : String(v);
       afterLetter = false;
     }
   }
@@ -150,33 +144,34 @@ function commonWidth(strokes: readonly PenStroke[]): number {
 }
 
 /**
- * `width` x `height` is the traced grid (the viewBox); `size` the document's size when the image was
- * traced reduced (strokes and their widths scale with the viewBox).
+ * `width` x `height` is the traced image; the viewBox is `grid` times finer, so every coordinate is
+ * an integer. `size` is the document's size (the traced image's, or the source's when it was traced
+ * reduced): strokes and their widths scale with the viewBox.
  */
 export function strokeSvg(
   width: number,
   height: number,
   inks: readonly InkStrokes[],
   background: Rgb | undefined,
-  precision: number,
+  grid: number,
   size: { width: number; height: number } = { width, height },
 ): string {
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${size.width}" height="${size.height}" viewBox="0 0 ${width} ${height}">`);
+  const u = (v: number) => formatNumber(v * grid, 2);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${size.width}" height="${size.height}" viewBox="0 0 ${u(width)} ${u(height)}">`);
   // A coloured sheet is part of the picture; white paper (or none) is left to the medium.
   if (background && isSheet(background)) {
-    parts.push(`<rect id="background" width="${width}" height="${height}" fill="${shortHex(background)}"/>`);
+    parts.push(`<rect id="background" width="${u(width)}" height="${u(height)}" fill="${shortHex(background)}"/>`);
   }
-  const w = (v: number) => formatNumber(v, 2);
   for (const ink of inks) {
     if (ink.strokes.length === 0) continue;
     const groupWidth = commonWidth(ink.strokes);
-    parts.push(`<g fill="none" stroke="${shortHex(ink.colour)}" stroke-linecap="round" stroke-linejoin="round" stroke-width="${w(groupWidth)}">`);
+    parts.push(`<g fill="none" stroke="${shortHex(ink.colour)}" stroke-linecap="round" stroke-linejoin="round" stroke-width="${u(groupWidth)}">`);
     let run: PathData | undefined;
     let runWidth = NaN;
     let open = false;
     const flush = () => {
-      if (run) parts.push(`<path${runWidth === groupWidth ? '' : ` stroke-width="${w(runWidth)}"`} d="${run.text}"/>`);
+      if (run) parts.push(`<path${runWidth === groupWidth ? '' : ` stroke-width="${u(runWidth)}"`} d="${run.text}"/>`);
       run = undefined;
     };
     for (const s of ink.strokes) {
@@ -185,7 +180,7 @@ export function strokeSvg(
         runWidth = s.width;
       }
       const continues = run !== undefined && open && !s.path.closed;
-      run ??= new PathData(precision);
+      run ??= new PathData(grid);
       writeStroke(run, s.path, continues);
       open = !s.path.closed && s.path.segments.length > 0;
     }
