@@ -7,11 +7,14 @@
  * Path data is written as small as it reads back: every point rounded to the grid first (an
  * integer number of 1/`grid` pixels, on a viewBox `grid` times the image's size, so no number needs
  * a decimal point) and written relative to the previous rounded point (so rounding never
- * accumulates), horizontal and vertical lines as h and v, a cubic whose first control point
- * mirrors the last one's as s, and repeated commands and separators left out.
+ * accumulates), horizontal and vertical lines as h and v, a cubic that a quadratic draws within a
+ * quarter pixel as q (t where its control point mirrors the last one's), a cubic whose first
+ * control point mirrors the last one's within what moves the curve a quarter pixel as s, and
+ * repeated commands and separators left out.
  */
 import type { Rgb } from '../pipeline/options.js';
 import type { FittedPath } from './fit.js';
+import type { Point } from './graph.js';
 import type { PenStroke } from './order.js';
 
 export interface InkStrokes {
@@ -35,6 +38,15 @@ export function formatNumber(v: number, precision: number): string {
   return s.replace(/^(-?)0\./, '$1.');
 }
 
+/**
+ * How far (px) a written curve may lie from the fitted one where a shorter command draws it that
+ * closely: a quarter pixel, what the half-pixel grid may move a point by, and a fifth of the fit's
+ * own 1.25 px.
+ */
+const STRAY = 0.25;
+/** The largest |t(1-t)(1-2t)| on [0, 1]: how far a cubic lies from the quadratic, per unit of its two handles' disagreement. */
+const QUADRATIC_STRAY = 0.0962;
+
 /** Writes one <path>'s data on a grid of `grid` user units per pixel: every coordinate an integer. */
 class PathData {
   private d = '';
@@ -42,6 +54,8 @@ class PathData {
   /** The current point, and the last cubic's second control point (for s), in units. */
   private at: [number, number] = [0, 0];
   private control: [number, number] | undefined;
+  /** The last quadratic's control point (for t), in units. */
+  private quadratic: [number, number] | undefined;
 
   constructor(private readonly grid: number) {}
 
@@ -74,6 +88,7 @@ class PathData {
     this.last = 'l';
     this.at = to;
     this.control = undefined;
+    this.quadratic = undefined;
   }
 
   line(to: [number, number]): void {
@@ -84,21 +99,47 @@ class PathData {
     else this.command('l', dx, dy);
     this.at = to;
     this.control = undefined;
+    this.quadratic = undefined;
   }
 
-  curve(c1: [number, number], c2: [number, number], to: [number, number]): void {
+  /**
+   * A cubic from the current point, its control points `c1`, `c2` in pixels (unrounded). Written
+   * as q (or t) when a quadratic draws it within STRAY, else as s when its first handle mirrors
+   * the last one's within what moves the curve by STRAY, else as c.
+   */
+  curve(c1: Point, c2: Point, to: [number, number]): void {
+    const g = this.grid;
     const [x, y] = this.at;
-    const mirrored = this.control && c1[0] === 2 * x - this.control[0] && c1[1] === 2 * y - this.control[1];
-    if (mirrored) this.command('s', c2[0] - x, c2[1] - y, to[0] - x, to[1] - y);
-    else this.command('c', c1[0] - x, c1[1] - y, c2[0] - x, c2[1] - y, to[0] - x, to[1] - y);
+    // The quadratic's control point each handle implies; the cubic is that quadratic when they agree.
+    const q1 = { x: (3 * c1.x - x / g) / 2, y: (3 * c1.y - y / g) / 2 };
+    const q2 = { x: (3 * c2.x - to[0] / g) / 2, y: (3 * c2.y - to[1] / g) / 2 };
+    if (QUADRATIC_STRAY * Math.hypot(q1.x - q2.x, q1.y - q2.y) <= STRAY) {
+      const q: [number, number] = [Math.round(((q1.x + q2.x) / 2) * g), Math.round(((q1.y + q2.y) / 2) * g)];
+      const smooth = this.quadratic && q[0] === 2 * x - this.quadratic[0] && q[1] === 2 * y - this.quadratic[1];
+      if (smooth) this.command('t', to[0] - x, to[1] - y);
+      else this.command('q', q[0] - x, q[1] - y, to[0] - x, to[1] - y);
+      this.at = to;
+      this.control = undefined;
+      this.quadratic = q;
+      return;
+    }
+    let k1 = this.units(c1);
+    const k2 = this.units(c2);
+    const mirror = this.control && ([2 * x - this.control[0], 2 * y - this.control[1]] as [number, number]);
+    // Moving a first handle by d moves the curve by at most 4/9 d.
+    if (mirror && (4 / 9) * Math.hypot(mirror[0] / g - c1.x, mirror[1] / g - c1.y) <= STRAY) k1 = mirror;
+    if (mirror && k1[0] === mirror[0] && k1[1] === mirror[1]) this.command('s', k2[0] - x, k2[1] - y, to[0] - x, to[1] - y);
+    else this.command('c', k1[0] - x, k1[1] - y, k2[0] - x, k2[1] - y, to[0] - x, to[1] - y);
     this.at = to;
-    this.control = c2;
+    this.control = k2;
+    this.quadratic = undefined;
   }
 
   close(start: [number, number]): void {
     this.command('z');
     this.at = start;
     this.control = undefined;
+    this.quadratic = undefined;
   }
 
   dot(): void {
@@ -127,7 +168,7 @@ function writeStroke(out: PathData, path: FittedPath, continues: boolean): void 
       if (path.closed && drawn && i === path.segments.length - 1 && to[0] === start[0] && to[1] === start[1]) return;
       out.line(to);
     } else {
-      out.curve(out.units(s.c1), out.units(s.c2), to);
+      out.curve(s.c1, s.c2, to);
     }
     drawn = true;
   });
