@@ -55,8 +55,12 @@ describe('POST /api/convert?draw_style=centerline', () => {
     expect(res.headers['x-svg-ai-engine']).toBe('centerline');
     const svg = res.body.toString();
     expect(svg).toContain('stroke="#f00"');
-    expect(svg).toContain('stroke-width="2"');
-    expect(svg).not.toMatch(/stroke-width="(?!2")/);
+    // Widths are in user units: the viewBox's units per pixel of the document's width.
+    const root = /<svg [^>]*width="([\d.]+)"[^>]*viewBox="0 0 ([\d.]+) /.exec(svg)!;
+    const perPixel = Number(root[2]) / Number(root[1]);
+    const widths = [...svg.matchAll(/stroke-width="([^"]*)"/g)].map((m) => Number(m[1]) / perPixel);
+    expect(widths.length).toBeGreaterThan(0);
+    expect(widths.every((w) => w === 2), `widths ${widths.join(', ')}`).toBe(true);
   });
 
   it('refuses a photo with 422 NOT_LINE_ART and a sentence', async () => {

@@ -25,7 +25,7 @@ export async function centerlineCandidate(
   const trace = traceCenterline(image, {
     strokeWidth: typeof width === 'number' ? width * scale : 'auto',
     strokeColor: options.strokeColor ?? 'auto',
-    precision: options.precision ?? 1,
+    precision: options.precision,
     size: { width: source.width, height: source.height },
   });
   const svg = trace.svg;
