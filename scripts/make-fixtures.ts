@@ -18,7 +18,7 @@ import type { Sharp } from 'sharp';
 import { forgedMutants, makeSeeds } from './mutants.js';
 
 /** Bump whenever a fixture's bytes or index entry changes: a stamp with another version forces regeneration. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 5;
 
 export const DEFAULT_FIXTURE_DIR = fileURLToPath(new URL('../test/fixtures/generated/', import.meta.url));
 
@@ -26,6 +26,8 @@ const STAMP_FILE = '.stamp.json';
 
 /** The size forged into headers by scripts/mutants.ts: just under the default 40-megapixel limit, so the header check cannot refuse it. */
 export const FORGED = { width: 8192, height: 4882 } as const;
+/** The same for GIF and WebP, whose decodes cost twice their pixels: just under half the limit (src/pipeline/limits.ts). */
+export const FORGED_WHOLE_FRAME = { width: 5792, height: 3452 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Index types
@@ -766,12 +768,13 @@ const orientationFixtures = Object.fromEntries(
 /** A forged-dimension mutant from scripts/mutants.ts, by name. */
 function forged(name: string, format: 'gif' | 'jpeg' | 'webp'): Omit<FixtureSpec, 'description' | 'expect'> {
   const ext = format === 'jpeg' ? 'jpg' : format;
+  const size = format === 'jpeg' ? FORGED : FORGED_WHOLE_FRAME;
   return {
     file: `${name}.${ext}`,
     contentType: `image/${format}`,
     format,
-    width: FORGED.width,
-    height: FORGED.height,
+    width: size.width,
+    height: size.height,
     make: async () => {
       const mutant = forgedMutants(await makeSeeds()).find((m) => m.name === name);
       if (!mutant) throw new Error(`no forged mutant named ${name}`);
@@ -1433,12 +1436,12 @@ const SPECS = {
   // --- found by the mutated-image run (scripts/mutants.ts, scripts/bench-memory.ts) ---------------
   'forged-gif-frame': {
     ...forged('forged-gif-frame', 'gif'),
-    description: `36-byte GIF89a whose screen and frame descriptor claim ${FORGED.width}x${FORGED.height}, with LZW data for 4 pixels; libnsgif decoded it without a warning into 160 MB; hand-built blocks`,
+    description: `36-byte GIF89a whose screen and frame descriptor claim ${FORGED_WHOLE_FRAME.width}x${FORGED_WHOLE_FRAME.height}, with LZW data for 4 pixels; libnsgif decoded it without a warning into 80 MB; hand-built blocks`,
     expect: INVALID,
   },
   'forged-gif-screen': {
     ...forged('forged-gif-screen', 'gif'),
-    description: `160x120 sharp GIF with its logical screen and first frame descriptor patched to ${FORGED.width}x${FORGED.height} (LZW data untouched)`,
+    description: `160x120 sharp GIF with its logical screen and first frame descriptor patched to ${FORGED_WHOLE_FRAME.width}x${FORGED_WHOLE_FRAME.height} (LZW data untouched)`,
     expect: INVALID,
   },
   'forged-jpeg-sof': {
@@ -1448,8 +1451,8 @@ const SPECS = {
   },
   'forged-webp-animated-canvas': {
     ...forged('forged-webp-animated-canvas', 'webp'),
-    description: `3-frame 64x48 lossless animated WebP (sharp) with its VP8X canvas patched to ${FORGED.width}x${FORGED.height}: valid, a 40 MP blank canvas; decoding a frame of it holds two canvases (330 MB), so it is over the animated-image limit (half of MAX_MEGAPIXELS)`,
-    expect: TOO_LARGE,
+    description: `3-frame 64x48 lossless animated WebP (sharp) with its VP8X canvas patched to ${FORGED_WHOLE_FRAME.width}x${FORGED_WHOLE_FRAME.height}: valid, a 20 MP blank canvas, whose decode holds two full frames (160 MB), so pixel-budget admission must bound it`,
+    expect: OK,
     frames: 3,
   },
 } satisfies Record<string, FixtureSpec>;

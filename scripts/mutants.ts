@@ -10,7 +10,7 @@
  */
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { encodeRawPng, FORGED, ihdrData, lzwLiterals, patchJpegDimensions, PNG_SIGNATURE, pngChunk, seededRandom } from './make-fixtures.js';
+import { encodeRawPng, FORGED, FORGED_WHOLE_FRAME, ihdrData, lzwLiterals, patchJpegDimensions, PNG_SIGNATURE, pngChunk, seededRandom } from './make-fixtures.js';
 
 export interface Mutant {
   /** Unique within one generated set: kind, seed image and a counter. */
@@ -25,7 +25,7 @@ export { FORGED };
 // --- hand-built bytes ---------------------------------------------------------------------------
 
 /** A GIF89a of one frame whose screen and frame descriptor both claim `width` x `height`, with a few pixels of data. */
-export function forgedGif(width: number = FORGED.width, height: number = FORGED.height): Buffer {
+export function forgedGif(width: number = FORGED_WHOLE_FRAME.width, height: number = FORGED_WHOLE_FRAME.height): Buffer {
   const header = Buffer.alloc(13);
   header.write('GIF89a', 0, 'latin1');
   header.writeUInt16LE(width, 6);
@@ -83,10 +83,10 @@ function webpChunks(webp: Buffer): { type: string; at: number; size: number }[] 
 
 /**
  * A WebP claiming `width` x `height`: an extended (VP8X) file gets its canvas forged, frames and
- * data untouched (the 450-byte animated WebP with an 8192x4882 canvas); a lossless still gets its
+ * data untouched (the 450-byte animated WebP with a 5792x3452 canvas); a lossless still gets its
  * VP8L header forged, so the data runs out long before the pixels do.
  */
-export function forgedWebp(webp: Buffer, width: number = FORGED.width, height: number = FORGED.height): Buffer {
+export function forgedWebp(webp: Buffer, width: number = FORGED_WHOLE_FRAME.width, height: number = FORGED_WHOLE_FRAME.height): Buffer {
   const out = Buffer.from(webp);
   const chunks = webpChunks(out);
   const vp8x = chunks.find((c) => c.type === 'VP8X');
@@ -197,8 +197,8 @@ export function forgedMutants(seeds: Seeds): Mutant[] {
 /** The small GIF with its logical screen and first frame descriptor forged to the big size. */
 function forgedGifScreen(gif: Buffer): Buffer {
   const out = Buffer.from(gif);
-  out.writeUInt16LE(FORGED.width, 6);
-  out.writeUInt16LE(FORGED.height, 8);
+  out.writeUInt16LE(FORGED_WHOLE_FRAME.width, 6);
+  out.writeUInt16LE(FORGED_WHOLE_FRAME.height, 8);
   const tableSize = out[10]! & 0x80 ? 3 * 2 ** ((out[10]! & 7) + 1) : 0;
   // Skip extensions to the first image descriptor.
   let at = 13 + tableSize;
@@ -208,8 +208,8 @@ function forgedGifScreen(gif: Buffer): Buffer {
     at += 1;
   }
   if (out[at] === 0x2c) {
-    out.writeUInt16LE(FORGED.width, at + 5);
-    out.writeUInt16LE(FORGED.height, at + 7);
+    out.writeUInt16LE(FORGED_WHOLE_FRAME.width, at + 5);
+    out.writeUInt16LE(FORGED_WHOLE_FRAME.height, at + 7);
   }
   return out;
 }

@@ -129,8 +129,8 @@ describe('options', () => {
 
 describe('image limits, from the header', () => {
   const limits = limitsFromConfig(testConfig({ MAX_MEGAPIXELS: 40 }));
-  const header = (width: number, height: number, frames: number): ProbeResult =>
-    ({ format: frames > 1 ? 'webp' : 'png', width, height, frames, orientation: 1, hasAlpha: true, depth: 'uchar', space: 'srgb' });
+  const header = (width: number, height: number, format: ProbeResult['format'] = 'png', frames = 1): ProbeResult =>
+    ({ format, width, height, frames, orientation: 1, hasAlpha: true, depth: 'uchar', space: 'srgb' });
   const refusal = (probe: ProbeResult) => {
     try {
       guardLimits(probe, limits);
@@ -140,23 +140,27 @@ describe('image limits, from the header', () => {
     }
   };
 
-  it('an animated image costs two canvases: over half of MAX_MEGAPIXELS it is refused, a still one of its size is not', () => {
-    expect(decodeCost(header(6000, 5000, 1))).toBe(30_000_000);
-    expect(decodeCost(header(6000, 5000, 3))).toBe(60_000_000);
-    expect(refusal(header(6000, 5000, 1))).toBeUndefined();
-    const animated = refusal(header(6000, 5000, 3));
-    expect(animated?.code).toBe('IMAGE_TOO_LARGE');
-    expect(animated?.message).toBe(
-      "The animated image's canvas is 6000x5000 pixels (30.0 megapixels); decoding a frame of an animated image costs twice its canvas, so the limit for animated images is 20 megapixels.",
+  it('a WebP or GIF decode holds two full frames: over half of MAX_MEGAPIXELS it is refused, a PNG or JPEG of its size is not', () => {
+    expect(decodeCost(header(6000, 5000, 'png'))).toBe(30_000_000);
+    expect(decodeCost(header(6000, 5000, 'jpeg'))).toBe(30_000_000);
+    expect(decodeCost(header(6000, 5000, 'webp'))).toBe(60_000_000);
+    expect(decodeCost(header(6000, 5000, 'gif', 3))).toBe(60_000_000);
+    expect(refusal(header(6000, 5000, 'png'))).toBeUndefined();
+    expect(refusal(header(6000, 5000, 'jpeg'))).toBeUndefined();
+    const webp = refusal(header(6000, 5000, 'webp'));
+    expect(webp?.code).toBe('IMAGE_TOO_LARGE');
+    expect(webp?.message).toBe(
+      'The WEBP image is 6000x5000 pixels (30.0 megapixels); a WEBP image is decoded whole and then copied, which costs twice its pixels, so the limit for it is 20 megapixels.',
     );
-    expect(refusal(header(5000, 4000, 3))).toBeUndefined();
-    expect(refusal(header(5000, 4001, 3))?.code).toBe('IMAGE_TOO_LARGE');
+    expect(refusal(header(6000, 5000, 'gif', 3))?.code).toBe('IMAGE_TOO_LARGE');
+    expect(refusal(header(5000, 4000, 'webp'))).toBeUndefined();
+    expect(refusal(header(5000, 4001, 'gif'))?.code).toBe('IMAGE_TOO_LARGE');
   });
 
   it('a still image over MAX_MEGAPIXELS or a side over MAX_SIDE_PX is refused with the numbers', () => {
-    expect(refusal(header(8000, 5001, 1))?.message).toBe('The image is 8000x5001 pixels (40.0 megapixels); the limit is 40 megapixels.');
-    expect(refusal(header(8193, 100, 1))?.message).toBe('The image is 8193x100 pixels; each side may be at most 8192 pixels.');
-    expect(refusal(header(8000, 5000, 1))).toBeUndefined();
+    expect(refusal(header(8000, 5001))?.message).toBe('The image is 8000x5001 pixels (40.0 megapixels); the limit is 40 megapixels.');
+    expect(refusal(header(8193, 100))?.message).toBe('The image is 8193x100 pixels; each side may be at most 8192 pixels.');
+    expect(refusal(header(8000, 5000))).toBeUndefined();
   });
 });
 

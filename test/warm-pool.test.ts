@@ -220,7 +220,7 @@ describe('failures that say the truth', () => {
     }
   });
 
-  it('an animated image counts twice its canvas in flight: the canvas and the frame copied out of it', async () => {
+  it('a GIF counts twice its pixels in flight: the decoder\'s frame and the copy out of it', async () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 2, MAX_MEGAPIXELS_IN_FLIGHT: 40, DEADLINE_TIER1_MS: 600_000 }), hangWorker);
     try {
       await pool.warm;

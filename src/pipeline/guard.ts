@@ -18,11 +18,12 @@ export function guardLimits(probe: ProbeResult, limits: ImageLimits): void {
       `The image is ${width}x${height} pixels (${mp} megapixels); the limit is ${limits.maxPixels / 1e6} megapixels.`,
     );
   }
-  if (frames > 1 && decodeCost(probe) > limits.maxPixels) {
+  if (decodeCost(probe) > limits.maxPixels) {
     const mp = (width * height / 1e6).toFixed(1);
+    const format = probe.format.toUpperCase();
     throw new AppError(
       'IMAGE_TOO_LARGE',
-      `The animated image's canvas is ${width}x${height} pixels (${mp} megapixels); decoding a frame of an animated image costs twice its canvas, so the limit for animated images is ${limits.maxPixels / 2e6} megapixels.`,
+      `The ${format} image is ${width}x${height} pixels (${mp} megapixels); a ${format} image is decoded whole and then copied, which costs twice its pixels, so the limit for it is ${limits.maxPixels / 2e6} megapixels.`,
     );
   }
   if (frames > limits.maxFrames) {

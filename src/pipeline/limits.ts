@@ -21,11 +21,14 @@ export function limitsFromConfig(config: Config): ImageLimits {
 }
 
 /**
- * Pixels a decode holds at once, as counted against MAX_MEGAPIXELS and the in-flight budget. The
- * first frame of an animated GIF or WebP is drawn on a canvas of the image's full size and then
- * copied out, so it holds two full-size images (measured: a 40-megapixel animated WebP peaked
- * 330 MB above the process, a still one of the same size 170 MB).
+ * Formats whose decoder fills a whole frame buffer of the image's size that is then copied into
+ * the decoded output, so a decode holds two full-size images at once (measured at 40 megapixels:
+ * a still or animated WebP and a GIF peaked 330 MB above the process; PNG and JPEG, decoded row by
+ * row, 170 MB).
  */
-export function decodeCost(probe: Pick<ProbeResult, 'width' | 'height' | 'frames'>): number {
-  return probe.width * probe.height * (probe.frames > 1 ? 2 : 1);
+const WHOLE_FRAME_DECODERS: ReadonlySet<string> = new Set(['gif', 'webp']);
+
+/** Pixels a decode holds at once, as counted against MAX_MEGAPIXELS and the in-flight budget. */
+export function decodeCost(probe: Pick<ProbeResult, 'format' | 'width' | 'height'>): number {
+  return probe.width * probe.height * (WHOLE_FRAME_DECODERS.has(probe.format) ? 2 : 1);
 }
