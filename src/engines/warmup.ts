@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import { convertImage } from '../pipeline/convert.js';
+import { collectGarbage } from '../quality/native-memory.js';
 import type { ImageLimits } from '../pipeline/limits.js';
 
 const LIMITS: ImageLimits = { maxPixels: 1e6, maxSidePx: 1024, maxFrames: 1, traceMaxSide: 1024, maxSvgBytes: 1e7 };
@@ -35,16 +36,44 @@ async function png(size: number, colours: readonly (readonly [number, number, nu
   return sharp(synthetic(size, colours, noise), { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
 }
 
-/** Converts three small images (one per tier) a few times. Never throws. */
+/**
+ * A logo as logos arrive: drawn with anti-aliased edges (librsvg, inside sharp). Hard-edged
+ * pixels alone leave the anti-aliasing branches of classification and tracing cold, and the
+ * first real logo on each thread then took twice as long as the next.
+ */
+function antialiasedLogo(size: number): Promise<Buffer> {
+  const s = size / 512;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="${size}" height="${size}" fill="#fff"/>` +
+    `<circle cx="${200 * s}" cy="${210 * s}" r="${140 * s}" fill="#7a1f3d"/><rect x="${290 * s}" y="${300 * s}" width="${170 * s}" height="${130 * s}" rx="${24 * s}" fill="#7a1f3d"/></svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+const convertWarm = (input: Buffer) =>
+  // With a cancellation check and a progress listener, as every served conversion has: the first
+  // use of the check in a thread turns on async context tracking, which cost the first served
+  // conversion ~50 ms when the warm-up ran without it.
+  convertImage(input, { tier: 'auto', engine: 'auto' }, LIMITS, DEADLINES, () => undefined, () => false);
+
+/**
+ * Converts three small images (one per tier) a few times, collects the garbage, and converts the
+ * logo once more: a full collection right before serving made the first logo 1.4-1.9x slower than
+ * the next (measured with npm run bench:warm), and one conversion after it takes that cost.
+ * Never throws.
+ */
 export async function warmUp(rounds = 3): Promise<void> {
   try {
     // Logos are the most frequent and the cheapest conversions, so a cold start shows most there:
     // the logo is converted twice per round, at the size of a typical icon.
     const logo = await png(512, [[30, 60, 160]], 0);
-    const inputs = [logo, await png(384, [[200, 40, 40], [40, 160, 60]], 0), logo, await png(256, [[120, 90, 40]], 6)];
+    const drawn = await antialiasedLogo(448);
+    const inputs = [logo, await png(384, [[200, 40, 40], [40, 160, 60]], 0), drawn, await png(256, [[120, 90, 40]], 6), drawn];
     for (let i = 0; i < rounds; i++) {
-      for (const input of inputs) await convertImage(input, { tier: 'auto', engine: 'auto' }, LIMITS, DEADLINES);
+      for (const input of inputs) await convertWarm(input);
     }
+    // The warm-up's images and renders are garbage now: the thread starts serving without them.
+    collectGarbage();
+    await convertWarm(drawn);
   } catch {
     // Warming up is an optimisation: a failure here must never stop a thread from serving.
   }

@@ -54,8 +54,6 @@ async function traceTask(task: TraceTask): Promise<TraceReply> {
  * thread; the message tells the pool this thread is warm (readiness waits for all of them).
  */
 export default warmUp(2).then(() => {
-  // The warm-up's images and renders are garbage now: the thread starts serving without them.
-  collectGarbage();
   parentPort?.postMessage({ svgaiWarm: threadId } satisfies WarmMessage);
   return traceTask;
 });
