@@ -12,7 +12,7 @@ import { parseOptions } from '../src/pipeline/options.js';
 import { mapToPalette, pickBest, planFinish, planParams, searchLadder, searchPlans, type Candidate, type Plan, type StrategyContext } from '../src/tiers/strategy.js';
 import { tier1Plans } from '../src/tiers/tier1.js';
 import { tier2Plans } from '../src/tiers/tier2.js';
-import { softAlphaShare, tier3, tier3Ladder, tier3Start, tier3TraceSide } from '../src/tiers/tier3.js';
+import { RENDER_AIM, softAlphaShare, tier3, tier3Ladder, tier3Start, tier3TraceSide } from '../src/tiers/tier3.js';
 
 const FEATURES: Features = { c95: 2, colors: 30, alphaCoverage: 1, flatShare: 0.97, smoothShare: 0.01, edgeShare: 0.02, entropy: 1, families: 1, secondShare: 0 };
 
@@ -218,12 +218,12 @@ describe('tier 3', () => {
     expect(await walk(0.935)).toEqual({ best: rungs[start - 2]!.label, tried: [rungs[start]!.label, rungs[start - 2]!.label] });
   });
 
-  it('rendered art climbs past 0.85 to 0.92 when the caller left quality at the tier\'s target; photos and an explicit quality stop at theirs', async () => {
+  it('rendered art climbs past 0.85 to RENDER_AIM when the caller left quality at the tier\'s target; photos and an explicit quality stop at theirs', async () => {
     const art = { features: { flatShare: 0.95 }, width: 256, height: 256 };
     const rungs = tier3Ladder(context({ scores: {}, ...art }).ctx).filter((p) => p.engine === 'vtracer');
     const start = tier3Start(context({ scores: {}, ...art }).ctx);
-    // Every rung from the start meets 0.85; only the third one up meets 0.92.
-    const scores = Object.fromEntries(rungs.map((p, i) => [p.label, i < start + 2 ? 0.87 : 0.93]));
+    // Every rung from the start meets 0.85; only the third one up meets RENDER_AIM.
+    const scores = Object.fromEntries(rungs.map((p, i) => [p.label, i < start + 2 ? RENDER_AIM - 0.02 : RENDER_AIM + 0.005]));
     const climbed = context({ scores, ...art });
     expect((await tier3.run(climbed.ctx)).label).toBe(rungs[start + 2]!.label);
     const asked = context({ scores, ...art, raw: { quality: '0.85' } });
