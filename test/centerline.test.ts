@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { distanceTransform } from '../src/centerline/distance.js';
 import { samplePath } from '../src/centerline/fit.js';
 import { inkWidths, traceCenterline, type CenterlineTrace } from '../src/centerline/index.js';
 import { formatNumber, strokeSvg } from '../src/centerline/svg.js';
@@ -72,6 +73,28 @@ describe.skipIf(!hershey)('centerline on Hershey single-stroke lettering (needs 
     const segments = trace.inks.flatMap((k) => k.strokes.flatMap((s) => s.path.segments));
     expect(segments.every((s) => s.kind === 'L')).toBe(true);
     expect(segments.length).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('centerline distance transform', () => {
+  it('is the exact distance to the nearest background pixel, the image border counting as background', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (const [width, height, ink] of [[1, 1, 1], [9, 4, 0.6], [23, 17, 0.8], [40, 31, 0.95], [12, 12, 1]] as const) {
+      const mask = new Uint8Array(width * height).map(() => (rand() < ink ? 1 : 0));
+      const dt = distanceTransform(mask, width, height);
+      // Brute force: every background pixel, and the frame of pixels just outside each side.
+      const background: [number, number][] = [];
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (!mask[y * width + x]) background.push([x, y]);
+      for (let x = 0; x < width; x++) background.push([x, -1], [x, height]);
+      for (let y = 0; y < height; y++) background.push([-1, y], [width, y]);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const want = mask[y * width + x] ? Math.sqrt(Math.min(...background.map(([bx, by]) => (bx - x) ** 2 + (by - y) ** 2))) : 0;
+          expect(dt[y * width + x], `${width}x${height} at ${x},${y}`).toBe(Math.fround(want));
+        }
+      }
+    }
   });
 });
 

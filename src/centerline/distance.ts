@@ -33,23 +33,34 @@ function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Fl
 
 /** Distance of every mask pixel (1) to the nearest non-mask pixel; outside the image counts as background. */
 export function distanceTransform(mask: Uint8Array, width: number, height: number): Float32Array {
-  const size = Math.max(width, height) + 2;
+  // Columns first. On a binary mask a column's squared distance is that of the nearest background
+  // pixel above or below (the image border counts as background), so two running counts give it
+  // exactly, row by row in memory order: the parabola envelope is needed only for the rows.
+  const grid = new Float64Array(width * height);
+  const run = new Float64Array(width);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) grid[i] = run[x] = mask[i] ? run[x]! + 1 : 0;
+  }
+  run.fill(0);
+  for (let y = height - 1; y >= 0; y--) {
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      run[x] = mask[i] ? run[x]! + 1 : 0;
+      const g = Math.min(grid[i]!, run[x]!);
+      grid[i] = g * g;
+    }
+  }
+  const size = width + 2;
   const f = new Float64Array(size);
   const d = new Float64Array(size);
   const v = new Int32Array(size);
   const z = new Float64Array(size + 1);
-  const grid = new Float64Array(width * height);
-  // Columns first, padded with a background pixel at each end (the image border).
-  for (let x = 0; x < width; x++) {
-    f[0] = 0;
-    for (let y = 0; y < height; y++) f[y + 1] = mask[y * width + x] ? FAR : 0;
-    f[height + 1] = 0;
-    edt1d(f, height + 2, d, v, z);
-    for (let y = 0; y < height; y++) grid[y * width + x] = d[y + 1]!;
-  }
   const out = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    // A row without ink stays 0.
+    let ink = false;
+    for (let x = 0; x < width && !ink; x++) ink = mask[row + x] !== 0;
+    if (!ink) continue;
     f[0] = 0;
     for (let x = 0; x < width; x++) f[x + 1] = grid[row + x]!;
     f[width + 1] = 0;
