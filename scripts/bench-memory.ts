@@ -3,7 +3,7 @@
  * at its peak and after two runs, each on a fresh process (target: peak < 500 MB, idle < 300 MB).
  *
  *   npm run build && npm run bench:memory
- *   npx tsx scripts/bench-memory.ts --count 1000 --concurrency 4 --seconds 60 [--corpus ../shared/corpus] [--env K=V ...]
+ *   npx tsx scripts/bench-memory.ts --count 1000 --concurrency 4 --seconds 60 [--corpus ../shared/corpus] [--env K=V ...] [--worst N]
  *
  * 1. Mutated images: `--count` inputs from scripts/mutants.ts (seed `--seed`): forged dimensions in
  *    every format's header, truncations, bit flips, bad CRCs, odd but valid files, sent with
@@ -12,6 +12,8 @@
  * 2. Load at twice capacity: 2 x WORKER_THREADS clients sending corpus PNGs (made unique, so no
  *    cache hits) back to back for `--seconds`.
  * "after" is VmRSS once the process has been idle for `--idle` seconds.
+ * 3. With `--worst N`: the same mutants one at a time on a fresh process, listing the N whose
+ *    request raised resident memory the most (VmRSS sampled every 10 ms): where a peak comes from.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -30,10 +32,11 @@ interface Args {
   corpus: string;
   env: Record<string, string>;
   only?: 'mutated' | 'load';
+  worst: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { count: 1000, concurrency: 4, seconds: 60, idle: 15, seed: 1, corpus: path.resolve(import.meta.dirname, '../../shared/corpus'), env: {} };
+  const args: Args = { count: 1000, concurrency: 4, seconds: 60, idle: 15, seed: 1, corpus: path.resolve(import.meta.dirname, '../../shared/corpus'), env: {}, worst: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? '';
@@ -44,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--seed') args.seed = Number(value());
     else if (a === '--corpus') args.corpus = value();
     else if (a === '--only') args.only = value() as Args['only'];
+    else if (a === '--worst') args.worst = Number(value());
     else if (a === '--env') {
       const [k, ...v] = value().split('=');
       args.env[k!] = v.join('=');
@@ -130,6 +134,33 @@ async function mutatedRun(args: Args): Promise<RunResult> {
   }
 }
 
+interface MutantPeak {
+  name: string;
+  status: string;
+  peak: number;
+  rise: number;
+}
+
+/** Each mutant alone on one fresh process: how far its request raised VmRSS above the level before it. */
+async function worstMutants(args: Args): Promise<MutantPeak[]> {
+  const all: Mutant[] = [...mutants(await makeSeeds(), args.count, args.seed)];
+  const service = await startService(args.env);
+  try {
+    const peaks: MutantPeak[] = [];
+    for (const m of all) {
+      const before = await rssMb(service.child.pid);
+      const sampler = sampleRss(service.child.pid, 10);
+      const answer = await post(service.base, m.bytes);
+      // The samples, not VmHWM: the high-water mark would carry the worst one into every later row.
+      const peak = Math.max(before, ...(await sampler.stop()).samples.filter(Number.isFinite));
+      peaks.push({ name: m.name, status: answer.code ? `${answer.status} ${answer.code}` : String(answer.status), peak, rise: peak - before });
+    }
+    return peaks.sort((a, b) => b.peak - a.peak).slice(0, args.worst);
+  } finally {
+    await service.stop();
+  }
+}
+
 async function loadImages(corpus: string): Promise<Buffer[]> {
   const images = (await loadTierImages(corpus)).map((i) => i.png);
   if (images.length > 0) return images;
@@ -195,6 +226,11 @@ async function main(): Promise<void> {
   );
   const defects = runs.flatMap((r) => r.defects);
   console.log(defects.length === 0 ? '\nNo 5xx and no dropped connection.' : `\nDefects (5xx or no answer):\n${defects.map((d) => `- ${d}`).join('\n')}`);
+  if (args.worst > 0) {
+    const worst = await worstMutants(args);
+    console.log(`\n## The ${worst.length} mutants that raised resident memory most, each sent alone\n`);
+    console.log(markdownTable(['mutant', 'answer', 'RSS peak', 'rise'], worst.map((w) => [w.name, w.status, fmt(w.peak), fmt(w.rise)]), ['left', 'left', 'right', 'right']));
+  }
 }
 
 main().catch((err: unknown) => {
