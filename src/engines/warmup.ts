@@ -49,17 +49,19 @@ function antialiasedLogo(size: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
+/**
+ * With a cancellation check and a progress listener, as every served conversion has: the first use
+ * of the check in a thread turns on async context tracking, which cost the first served conversion
+ * ~50 ms (in classify) when the warm-up ran without it.
+ */
 const convertWarm = (input: Buffer) =>
-  // With a cancellation check and a progress listener, as every served conversion has: the first
-  // use of the check in a thread turns on async context tracking, which cost the first served
-  // conversion ~50 ms when the warm-up ran without it.
   convertImage(input, { tier: 'auto', engine: 'auto' }, LIMITS, DEADLINES, () => undefined, () => false);
 
 /**
  * Converts three small images (one per tier) a few times, collects the garbage, and converts the
- * logo once more: a full collection right before serving made the first logo 1.4-1.9x slower than
- * the next (measured with npm run bench:warm), and one conversion after it takes that cost.
- * Never throws.
+ * logo once more. With the collection last, the first logo served took 1.8x the next (median of
+ * three rounds of npm run bench:warm; without any collection 1.4x); the conversion after it brought
+ * that to 1.5-1.6x in two runs, while the collection keeps an idle thread small. Never throws.
  */
 export async function warmUp(rounds = 3): Promise<void> {
   try {

@@ -63,7 +63,6 @@ interface BudgetWaiter {
 
 type AbortReason = 'queue-wait' | 'deadline' | 'caller';
 
-
 /** Young-generation size of a trace thread (see the pool's resourceLimits). */
 export const THREAD_YOUNG_GENERATION_MB = 8;
 
