@@ -1,6 +1,10 @@
 /**
- * VTracer (visioncortex, Rust) through @neplex/vectorizer's N-API binding. vectorizeRaw runs on
- * the libuv thread pool, so tracing does not block the JS thread.
+ * VTracer (visioncortex, Rust) through @neplex/vectorizer's N-API binding. A whole image is traced
+ * synchronously, on the trace thread that asked: the libuv thread pool is one per process, shared
+ * by every trace thread's sharp calls, and whole-image traces of 100-250 ms on it (a cancelled one
+ * runs on to its end) kept the next request's decode waiting for a pool thread. On its own thread
+ * the call is also what the pool's priority lowering reaches (src/queue/thread-priority.ts).
+ * Tiles of a tiled trace are short and run two at a time on the pool, for both cores.
  */
 import { createRequire } from 'node:module';
 import { throwIfCancelled } from '../pipeline/cancellation.js';
@@ -98,6 +102,7 @@ interface NativeConfig {
 
 interface VectorizerModule {
   vectorizeRaw(source: Buffer, args: { width: number; height: number }, config?: NativeConfig | null): Promise<string>;
+  vectorizeRawSync(source: Buffer, args: { width: number; height: number }, config?: NativeConfig | null): string;
 }
 
 const require = createRequire(import.meta.url);
@@ -236,8 +241,8 @@ function normalise(svg: string, width: number, height: number, pad: number): str
 }
 
 /** The body (everything inside the root) of one untiled trace. */
-async function traceBody(image: RgbaImage, params: VtracerParams): Promise<string> {
-  const svg = await traceWhole(image, params);
+async function traceBody(image: RgbaImage, params: VtracerParams, on: TraceOn): Promise<string> {
+  const svg = await traceWhole(image, params, on);
   return svg.slice(svg.indexOf('>') + 1, svg.lastIndexOf('</svg>'));
 }
 
@@ -284,7 +289,7 @@ async function traceTiled(image: RgbaImage, params: VtracerParams, tile: number)
       // edges then always have paint under them.
       const w = Math.min(tw + 1, width - x);
       const h = Math.min(th + 1, height - y);
-      bodies[i] = shiftBody(await traceBody(crop(image, x, y, w, h), params), x, y);
+      bodies[i] = shiftBody(await traceBody(crop(image, x, y, w, h), params, 'pool'), x, y);
     }
   };
   const concurrency = Math.max(1, Math.min(jobs.length, params.tileConcurrency ?? 2));
@@ -295,17 +300,21 @@ async function traceTiled(image: RgbaImage, params: VtracerParams, tile: number)
 export async function traceVtracer(image: RgbaImage, params: VtracerParams): Promise<string> {
   const tile = params.tileSize ?? 0;
   if (tile > 0 && (image.width > tile || image.height > tile)) return traceTiled(image, params, tile);
-  return traceWhole(image, params);
+  return traceWhole(image, params, 'this thread');
 }
 
-async function traceWhole(image: RgbaImage, params: VtracerParams): Promise<string> {
+/** Where the native call runs: on the calling thread, or on the process's libuv pool (tiles in parallel). */
+type TraceOn = 'this thread' | 'pool';
+
+async function traceWhole(image: RgbaImage, params: VtracerParams, on: TraceOn): Promise<string> {
   const { width, height } = image;
   if (width * height === 0) return normalise('<svg></svg>', width, height, 0);
   const { buffer, anyOpaque, pad } = prepare(image, params.colorMode === 'binary');
   if (!anyOpaque) return normalise('<svg></svg>', width, height, 0);
   let svg: string;
   try {
-    svg = await vectorizer.vectorizeRaw(buffer, { width, height: height + 2 * pad }, toNative(params));
+    const args = { width, height: height + 2 * pad };
+    svg = on === 'pool' ? await vectorizer.vectorizeRaw(buffer, args, toNative(params)) : vectorizer.vectorizeRawSync(buffer, args, toNative(params));
   } catch (err) {
     // The binding reports Rust-side failures as a bare "Unknown error occurred".
     throw new Error(`vtracer failed on a ${width}x${height} image: ${(err as Error).message}`, { cause: err });
