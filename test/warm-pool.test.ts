@@ -4,6 +4,7 @@
  * that hangs up is CLIENT_CLOSED (counted apart, logged at info without a stack), and large images
  * are admitted by decoded-pixel budget, one after another, instead of sharing the CPU.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -138,6 +139,62 @@ describe('warm after cancellations', () => {
       // the rest were dropped from the wait instead of being queued behind them.
       expect(started.size).toBeLessThanOrEqual(2);
       expect(pool.stats()).toMatchObject({ threads: 2, warm: 2, threadsEnded: 0, waiting: 0 });
+    } finally {
+      await pool.destroy();
+    }
+  });
+});
+
+/** Niceness of each thread of this process, by kernel thread id (Linux /proc; empty elsewhere). */
+function threadNiceness(): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      // Fields after "(comm) ": state is the first, niceness the 17th (field 19 of proc_pid_stat(5)).
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended while we read
+    }
+  }
+  return out;
+}
+
+const lowered = () => [...threadNiceness().entries()].filter(([, nice]) => nice > 0).map(([tid]) => tid);
+
+describe.runIf(process.platform === 'linux')('cancelled traces yield the CPU', () => {
+  it('a trace running on for a caller who left drops its thread, and only it, to the lowest priority; after it stops every thread serves at normal priority', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 600_000 }));
+    try {
+      await pool.warm;
+      expect(lowered()).toEqual([]);
+      const controller = new AbortController();
+      let started = false;
+      const pending = errorOf(
+        pool.convert(await blankPng(3000, 2000), { tier: 3, engine: 'auto' }, { signal: controller.signal, onProgress: () => (started = true) }),
+      );
+      await until('the trace started', () => started);
+      controller.abort();
+      expect((await pending)?.code).toBe('CLIENT_CLOSED');
+      // One thread, the one still tracing, runs at the lowest priority; this (the main) thread does not.
+      const low = lowered();
+      expect(low).toHaveLength(1);
+      expect(threadNiceness().get(low[0]!)).toBe(19);
+      expect(threadNiceness().get(process.pid)).toBe(0);
+      // A live request meanwhile runs on the spare thread, at normal priority.
+      expect((await pool.convert(await smallLogo(64), options)).svg).toMatch(/^<svg/);
+      await until('the cancelled trace has stopped', () => pool.stats().active === 0 && pool.stats().pixelsInFlight === 0);
+      // Its thread put its priority back (or, where it may not, was replaced by a fresh warm one).
+      await until('no thread is left at low priority', () => lowered().length === 0, 10_000);
+      await until('both threads are warm', () => pool.stats().warm === 2);
+      for (let i = 0; i < 3; i++) expect((await pool.convert(await smallLogo(), options)).svg).toMatch(/^<svg/);
+      expect(lowered()).toEqual([]);
     } finally {
       await pool.destroy();
     }

@@ -32,6 +32,7 @@ import { probeImage } from '../pipeline/probe.js';
 import { sniffFormat } from '../pipeline/sniff.js';
 import { recordInFlight } from '../observability/metrics.js';
 import type { ProgressMessage, TraceReply, TraceTask, WarmMessage } from './trace-task.js';
+import { deprioritize } from './thread-priority.js';
 
 /** Source checkouts (tests, tsx) run the TypeScript worker through tsx; builds run the compiled one. */
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -257,6 +258,8 @@ export class TracePool {
     let graceTimer: NodeJS.Timeout | undefined;
     let slotHeld = false;
     let admitted = false;
+    /** The kernel id of the thread running this trace, once it has taken it. */
+    let osThread: number | undefined;
     let callerGone!: (err: AppError) => void;
     const gone = new Promise<never>((_, reject) => (callerGone = reject));
     gone.catch(() => undefined);
@@ -267,6 +270,8 @@ export class TracePool {
       // does not stop (aborting a task a thread has already taken would terminate that thread too).
       reason ??= 'caller';
       Atomics.store(cancel, 0, 1);
+      // What it still runs (a native call cannot be interrupted) yields the CPU to live requests.
+      if (osThread !== undefined) deprioritize(osThread);
       // Its slot goes to the next conversion now (on the spare thread); its pixels stay counted until it stops.
       if (slotHeld) {
         slotHeld = false;
@@ -281,6 +286,10 @@ export class TracePool {
     const { port1, port2 } = new MessageChannel();
     let tierKnown = false;
     port1.on('message', (message: ProgressMessage) => {
+      if (message.osThread !== undefined) {
+        osThread = message.osThread;
+        if (reason === 'caller') deprioritize(osThread);
+      }
       if (startedAt === undefined) {
         startedAt = Date.now();
         this.running++;

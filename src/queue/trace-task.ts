@@ -30,6 +30,8 @@ export interface ProgressMessage {
   total: number;
   /** Set once classification has run, so the caller can apply the tier's own deadline. */
   tier?: Tier;
+  /** On `start`: the kernel id of the thread that took the task (see thread-priority.ts). */
+  osThread?: number;
 }
 
 export type TraceReply = { ok: true; result: ConversionResult } | { ok: false; error: SerializedError };

@@ -9,6 +9,7 @@ import { warmUp } from '../engines/warmup.js';
 import { collectGarbage, releaseNativeMemory } from '../quality/native-memory.js';
 import { parentPort, threadId } from 'node:worker_threads';
 import type { ProgressMessage, TraceReply, TraceTask, WarmMessage } from './trace-task.js';
+import { currentThreadId, restoreOwnPriority } from './thread-priority.js';
 
 // libvips' operation cache would keep decoded images of past requests (up to 50 MB) for no gain:
 // every upload is new bytes.
@@ -18,11 +19,23 @@ sharp.cache(false);
 const IDLE_COLLECT_MS = 2000;
 let idleCollect: NodeJS.Timeout | undefined;
 
+/** This thread's kernel id: the pool lowers its priority while a trace runs on for a caller who left. */
+const osThread = currentThreadId();
+
+/**
+ * Every task starts, and every idle spell begins, at the process's normal priority. A thread that
+ * may not raise its own priority again ends here: the pool replaces it with a fresh, warm one.
+ */
+function normalPriorityOrRetire(): void {
+  if (!restoreOwnPriority(osThread)) process.exit(0);
+}
+
 async function traceTask(task: TraceTask): Promise<TraceReply> {
   clearTimeout(idleCollect);
+  normalPriorityOrRetire();
   const { progress } = task;
   // Taken off the queue now: the wait for a thread ends here, and the deadline starts, warm-up included.
-  progress?.postMessage({ stage: 'start', index: 0, total: 0 } satisfies ProgressMessage);
+  progress?.postMessage({ stage: 'start', index: 0, total: 0, ...(osThread ? { osThread } : {}) } satisfies ProgressMessage);
   const { cancel } = task;
   try {
     const result = await convertImage(
@@ -44,6 +57,7 @@ async function traceTask(task: TraceTask): Promise<TraceReply> {
     throw err;
   } finally {
     progress?.close();
+    normalPriorityOrRetire();
     idleCollect = setTimeout(collectGarbage, IDLE_COLLECT_MS).unref();
   }
 }
