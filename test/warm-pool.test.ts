@@ -36,6 +36,18 @@ const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) =>
 /** A large image whose header says width x height (a blank PNG: small bytes, many pixels). */
 const blankPng = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#fff' } }).png().toBuffer();
 
+/** Starts a large tier-3 trace (seconds of work), hangs up once it runs, and returns the error code answered. */
+async function hangUpMidTrace(pool: TracePool): Promise<string | undefined> {
+  const controller = new AbortController();
+  let started = false;
+  const pending = errorOf(
+    pool.convert(await blankPng(3000, 2000), { tier: 3, engine: 'auto' }, { signal: controller.signal, onProgress: () => (started = true) }),
+  );
+  await until('the trace started', () => started);
+  controller.abort();
+  return (await pending)?.code;
+}
+
 describe('warm from the first request', () => {
   it('/ready answers 503 until every trace thread is warm, then 200', async () => {
     const config = testConfig({ WORKER_THREADS: 2 });
@@ -88,14 +100,7 @@ describe('warm from the first request', () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 600_000 }));
     try {
       await pool.warm;
-      const controller = new AbortController();
-      let started = false;
-      const pending = errorOf(
-        pool.convert(await blankPng(3000, 2000), { tier: 3, engine: 'auto' }, { signal: controller.signal, onProgress: () => (started = true) }),
-      );
-      await until('the trace started', () => started);
-      controller.abort();
-      expect((await pending)?.code).toBe('CLIENT_CLOSED');
+      expect(await hangUpMidTrace(pool)).toBe('CLIENT_CLOSED');
       // WORKER_THREADS is 1, and the slot is free again at once, although the trace is still stopping.
       const meanwhile = pool.convert(await smallLogo(64), options);
       await until('the next one runs', () => pool.stats().active >= 1);
@@ -174,14 +179,7 @@ describe.runIf(process.platform === 'linux')('cancelled traces yield the CPU', (
     try {
       await pool.warm;
       expect(lowered()).toEqual([]);
-      const controller = new AbortController();
-      let started = false;
-      const pending = errorOf(
-        pool.convert(await blankPng(3000, 2000), { tier: 3, engine: 'auto' }, { signal: controller.signal, onProgress: () => (started = true) }),
-      );
-      await until('the trace started', () => started);
-      controller.abort();
-      expect((await pending)?.code).toBe('CLIENT_CLOSED');
+      expect(await hangUpMidTrace(pool)).toBe('CLIENT_CLOSED');
       // One thread, the one still tracing, runs at the lowest priority; this (the main) thread does not.
       const low = lowered();
       expect(low).toHaveLength(1);
