@@ -235,6 +235,22 @@ describe('tier 3', () => {
     expect(photoRun.calls).toHaveLength(1);
   });
 
+  it('no tier-3 plan fits circles, ellipses or rectangles, photo or rendered art; tiers 1 and 2 do unless asked not to', async () => {
+    for (const kind of [{ features: { flatShare: 0.4 }, width: 768, height: 512 }, { features: { flatShare: 0.95 }, width: 256, height: 256 }, { features: { flatShare: 0.1 }, width: 768, height: 512 }]) {
+      const { ctx } = context({ scores: {}, ...kind });
+      const ladder = tier3Ladder(ctx);
+      expect(ladder.length).toBeGreaterThan(2);
+      for (const p of ladder) expect(planFinish(ctx, p).shapes).toBe(false);
+      // And what the search hands to evaluate() says so too.
+      const run = context({ scores: Object.fromEntries(ladder.map((p) => [p.label, 0.99])), ...kind });
+      await tier3.run(run.ctx);
+      expect(run.calls.length).toBeGreaterThan(0);
+      for (const call of run.calls) expect(call.finish?.shapes).toBe(false);
+    }
+    const { ctx } = context({ scores: {} });
+    for (const p of [...tier1Plans(ctx), ...tier2Plans(ctx)]) expect(planFinish(ctx, p).shapes).toBe(true);
+  });
+
   it('photos start higher on the ladder than smooth rendered art', () => {
     expect(tier3Start(context({ scores: {}, features: { flatShare: 0.4 } }).ctx)).toBeGreaterThan(tier3Start(context({ scores: {}, features: { flatShare: 0.95 } }).ctx));
   });

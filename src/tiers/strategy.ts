@@ -167,7 +167,8 @@ export function planFinish(ctx: StrategyContext, plan: Plan): Finish {
   const gap = o.gapFiller ?? o.stacking === 'cutout';
   if (gap) finish.gapFiller = GAP_FILLER_WIDTH;
   else delete finish.gapFiller;
-  finish.shapes = o.shapes !== 'off';
+  // A plan may rule primitives out (tier 3); the caller can only turn them off.
+  finish.shapes = o.shapes !== 'off' && plan.finish?.shapes !== false;
   return finish;
 }
 
