@@ -4,8 +4,9 @@
  * that hangs up is CLIENT_CLOSED (counted apart, logged at info without a stack), and large images
  * are admitted by decoded-pixel budget, one after another, instead of sharing the CPU.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -18,35 +19,11 @@ import { registry } from '../src/observability/metrics.js';
 import { LocalConverter } from '../src/queue/local-converter.js';
 import { TracePool } from '../src/queue/thread-pool.js';
 import { MemoryResultCache } from '../src/store/result-cache.js';
+import { blankPng, errorOf, hangUpMidTrace, lowered, threadNiceness, until } from './helpers/cancelled-trace.js';
 import { counterValue, smallLogo, testConfig } from './helpers/service.js';
 
 const hangWorker = new URL('./fixtures/workers/hang.ts', import.meta.url);
 const options = { tier: 1 as const, engine: 'auto' as const };
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as AppError);
-
-/** A large image whose header says width x height (a blank PNG: small bytes, many pixels). */
-const blankPng = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#fff' } }).png().toBuffer();
-
-/** Starts a large tier-3 trace (seconds of work), hangs up once it runs, and returns the error code answered. */
-async function hangUpMidTrace(pool: TracePool): Promise<string | undefined> {
-  const controller = new AbortController();
-  let started = false;
-  const pending = errorOf(
-    pool.convert(await blankPng(3000, 2000), { tier: 3, engine: 'auto' }, { signal: controller.signal, onProgress: () => (started = true) }),
-  );
-  await until('the trace started', () => started);
-  controller.abort();
-  return (await pending)?.code;
-}
 
 describe('warm from the first request', () => {
   it('/ready answers 503 until every trace thread is warm, then 200', async () => {
@@ -150,29 +127,6 @@ describe('warm after cancellations', () => {
   });
 });
 
-/** Niceness of each thread of this process, by kernel thread id (Linux /proc; empty elsewhere). */
-function threadNiceness(): Map<number, number> {
-  const out = new Map<number, number>();
-  let tids: string[];
-  try {
-    tids = readdirSync('/proc/self/task');
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    try {
-      // Fields after "(comm) ": state is the first, niceness the 17th (field 19 of proc_pid_stat(5)).
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-    } catch {
-      // the thread ended while we read
-    }
-  }
-  return out;
-}
-
-const lowered = () => [...threadNiceness().entries()].filter(([, nice]) => nice > 0).map(([tid]) => tid);
-
 describe.runIf(process.platform === 'linux')('cancelled traces yield the CPU', () => {
   it('a trace running on for a caller who left drops its thread, and only it, to the lowest priority; after it stops every thread serves at normal priority', async () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 600_000 }));
@@ -196,6 +150,35 @@ describe.runIf(process.platform === 'linux')('cancelled traces yield the CPU', (
     } finally {
       await pool.destroy();
     }
+  });
+});
+
+/** The nobody user, when this process may become it (root) and it can read the project: else undefined. */
+function unprivilegedUser(): { uid: number; gid: number } | undefined {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
+  const user = { uid: 65534, gid: 65534 };
+  const probe = spawnSync(process.execPath, ['-e', `require('node:fs').accessSync(${JSON.stringify(retireFixture.pathname)})`], { ...user, stdio: 'ignore' });
+  return probe.status === 0 ? user : undefined;
+}
+
+const retireFixture = new URL('./fixtures/unprivileged/retire-after-cancel.ts', import.meta.url);
+const nobody = unprivilegedUser();
+if (!nobody) console.log('warm-pool: the unprivileged-thread test needs root (to run a pool as nobody) and a project nobody can read; skipped');
+
+describe.runIf(nobody)('cancelled traces yield the CPU, without the right to raise a priority back', () => {
+  it('a thread that ran on for a caller who left cannot restore its priority as an unprivileged user: it is retired and replaced by a warm one, and nothing serves at low priority', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', retireFixture.pathname], {
+      ...nobody!,
+      cwd: new URL('..', import.meta.url).pathname,
+      env: { ...process.env, HOME: os.tmpdir() },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const seen = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { uid: number; code: string; loweredWhileRunning: number; loweredAfter: number; stats: { threads: number; warm: number; threadsEnded: number }; served: boolean };
+    expect(seen).toMatchObject({ uid: 65534, code: 'CLIENT_CLOSED', loweredWhileRunning: 1, loweredAfter: 0, served: true });
+    expect(seen.stats.threadsEnded).toBeGreaterThanOrEqual(1);
+    expect(seen.stats).toMatchObject({ threads: 2, warm: 2 });
   });
 });
 

@@ -1,0 +1,56 @@
+/**
+ * Trace threads as the kernel sees them, and a trace whose caller hangs up: shared by the pool
+ * tests and by the fixture that runs a pool as an unprivileged user.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import type { AppError } from '../../src/errors/app-error.js';
+import type { TracePool } from '../../src/queue/thread-pool.js';
+
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as AppError);
+
+/** A large image whose header says width x height (a blank PNG: small bytes, many pixels). */
+export const blankPng = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#fff' } }).png().toBuffer();
+
+/** Starts a large tier-3 trace (seconds of work), hangs up once it runs, and returns the error code answered. */
+export async function hangUpMidTrace(pool: TracePool): Promise<string | undefined> {
+  const controller = new AbortController();
+  let started = false;
+  const pending = errorOf(
+    pool.convert(await blankPng(3000, 2000), { tier: 3, engine: 'auto' }, { signal: controller.signal, onProgress: () => (started = true) }),
+  );
+  await until('the trace started', () => started);
+  controller.abort();
+  return (await pending)?.code;
+}
+
+/** Niceness of each thread of this process, by kernel thread id (Linux /proc; empty elsewhere). */
+export function threadNiceness(): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      // Fields after "(comm) ": state is the first, niceness the 17th (field 19 of proc_pid_stat(5)).
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended while we read
+    }
+  }
+  return out;
+}
+
+export const lowered = () => [...threadNiceness().entries()].filter(([, nice]) => nice > 0).map(([tid]) => tid);
