@@ -4,10 +4,7 @@
  * where junctions are clustered and spurs judged. Linear in the number of pixels.
  */
 
-/** A squared distance larger than any in an image; finite so the parabola arithmetic stays exact. */
-const FAR = 1e20;
-
-/** Squared distances along one line: f[i] is 0 (background) or FAR (ink); result in d. */
+/** Squared distances along one row: f[i] is the squared distance down its column; the lower envelope of their parabolas in d. */
 function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
   let k = 0;
   v[0] = 0;

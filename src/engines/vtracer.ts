@@ -240,9 +240,9 @@ function normalise(svg: string, width: number, height: number, pad: number): str
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${body}</svg>`;
 }
 
-/** The body (everything inside the root) of one untiled trace. */
-async function traceBody(image: RgbaImage, params: VtracerParams, on: TraceOn): Promise<string> {
-  const svg = await traceWhole(image, params, on);
+/** The body (everything inside the root) of one tile's trace, on the libuv pool. */
+async function tileBody(image: RgbaImage, params: VtracerParams): Promise<string> {
+  const svg = await traceWhole(image, params, 'pool');
   return svg.slice(svg.indexOf('>') + 1, svg.lastIndexOf('</svg>'));
 }
 
@@ -289,7 +289,7 @@ async function traceTiled(image: RgbaImage, params: VtracerParams, tile: number)
       // edges then always have paint under them.
       const w = Math.min(tw + 1, width - x);
       const h = Math.min(th + 1, height - y);
-      bodies[i] = shiftBody(await traceBody(crop(image, x, y, w, h), params, 'pool'), x, y);
+      bodies[i] = shiftBody(await tileBody(crop(image, x, y, w, h), params), x, y);
     }
   };
   const concurrency = Math.max(1, Math.min(jobs.length, params.tileConcurrency ?? 2));

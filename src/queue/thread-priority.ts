@@ -37,7 +37,7 @@ export function deprioritize(tid: number): boolean {
 }
 
 /**
- * Called by a trace thread after each task: puts its own priority back to the process's default.
+ * Called by a trace thread before and after each task: puts its own priority back to the process's default.
  * False when it was lowered and may not be raised again (no CAP_SYS_NICE, RLIMIT_NICE too low).
  */
 export function restoreOwnPriority(tid: number | undefined): boolean {
