@@ -169,6 +169,11 @@ function traceMask(mask: Uint8Array, width: number, height: number, params: Potr
   return compactPathData(pathDataOf(tracer.getPathTag('#000')));
 }
 
+/** One binary mask (mask[p] !== 0 is inside) as path data, at potrace's defaults unless given: '' when empty. */
+export function tracePotraceMask(mask: Uint8Array, width: number, height: number, params: Partial<PotraceParams> = {}): string {
+  return traceMask(mask, width, height, { ...DEFAULT_POTRACE_PARAMS, ...params });
+}
+
 /** Share of the border pixels that belong to palette entry `index`. */
 function borderShare(indices: Uint16Array, width: number, height: number, index: number): number {
   let hit = 0;

@@ -14,6 +14,7 @@ import type { Rgb } from '../color/quantize.js';
 import { fillRegions } from '../gradients/fill.js';
 import { toOutlines } from './stroke-style.js';
 import { keepShapes, shapeOptions } from '../shapes/keep.js';
+import { withGlow, type GlowLayer } from '../soft-edges/layer.js';
 
 /** How a traced SVG is finished before it is scored. */
 export interface Finish {
@@ -30,6 +31,8 @@ export interface Finish {
   regions?: { image: RgbaImage; gradients: boolean; segments?: { labels: Int32Array; regions: number } };
   /** draw_style=stroke: every outline stroked this many *source* pixels wide, nothing filled (no gap filler then). */
   outline?: number;
+  /** A glow drawn under the result (src/soft-edges/): the source's shape fades out into it. */
+  glow?: GlowLayer;
   /** Regions a circle, ellipse or rectangle fits are written as that primitive, where the score allows (src/shapes/). */
   shapes?: boolean;
 }
@@ -70,7 +73,11 @@ function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: 
   const filled = finish.regions && !finish.outline
     ? fillRegions(optimized, finish.regions.image, { gradients: finish.regions.gradients, segments: finish.regions.segments })
     : optimized;
-  return toIntegerGrid(filled, precision);
+  const grid = toIntegerGrid(filled, precision);
+  if (!finish.glow) return grid;
+  // Last: its blur is nothing the fill, optimiser or grid rewrite.
+  const decimals = Math.max(0, precision - Math.round(Math.log10(grid.factor)));
+  return { svg: withGlow(grid.svg, finish.glow, grid.factor, decimals), factor: grid.factor };
 }
 
 /** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */

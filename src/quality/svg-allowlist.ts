@@ -1,10 +1,12 @@
 /**
- * The output SVG may contain only drawing: shapes, paths, groups, gradients. No script, no event
+ * The output SVG may contain only drawing: shapes, paths, groups, gradients, a blur. No script, no event
  * handler, no reference outside the document and no embedded raster, whatever an engine emits.
  */
 const ELEMENTS = new Set([
   'svg', 'g', 'path', 'rect', 'circle', 'ellipse', 'polygon', 'polyline', 'line',
   'defs', 'linearGradient', 'radialGradient', 'stop', 'title', 'desc',
+  // Glows (src/soft-edges/): a silhouette under a Gaussian blur.
+  'filter', 'feGaussianBlur',
 ]);
 
 const ATTRIBUTES = new Set([
@@ -13,7 +15,7 @@ const ATTRIBUTES = new Set([
   'stroke', 'stroke-width', 'stroke-opacity', 'stroke-linejoin', 'stroke-linecap', 'stroke-miterlimit',
   'x', 'y', 'rx', 'ry', 'cx', 'cy', 'r', 'fx', 'fy', 'points', 'x1', 'y1', 'x2', 'y2',
   'offset', 'stop-color', 'stop-opacity', 'gradientUnits', 'gradientTransform', 'spreadMethod',
-  'shape-rendering', 'color-interpolation',
+  'shape-rendering', 'color-interpolation', 'filter', 'stdDeviation',
 ]);
 
 export class UnsafeSvgError extends Error {

@@ -8,6 +8,7 @@ import type { Finish } from '../pipeline/evaluate.js';
 import { scaleToLongerSide } from '../pipeline/resize.js';
 import { overContrast, segmentImage } from '../gradients/segment.js';
 import type { Tier } from './thresholds.js';
+import { softEdgeOf } from '../soft-edges/fit.js';
 
 export interface Candidate {
   engine: TracerName;
@@ -70,6 +71,11 @@ export interface Plan {
     /** Segment the whole image first (gradients/segment.ts) and trace its regions. */
     segment?: { mergeCost: number; minArea: number };
   };
+  /**
+   * Where a glow or soft shadow fades out around the image's shape (src/soft-edges/), draw it as
+   * the blurred silhouette and trace the rest without it. Not with a caller's palette or max_colors.
+   */
+  softEdge?: boolean;
 }
 
 // --- Caller options applied to a plan ---
@@ -176,8 +182,12 @@ export function planFinish(ctx: StrategyContext, plan: Plan): Finish {
 export const GAP_FILLER_WIDTH = 1;
 
 export async function evaluatePlan(ctx: StrategyContext, plan: Plan): Promise<Candidate> {
-  const { image: planned, colours } = await planImage(ctx, plan);
+  const { image: resized, colours } = await planImage(ctx, plan);
   const finish = planFinish(ctx, plan);
+  // Outlines (draw_style=stroke) are for cutters: a glow means nothing to them.
+  const edge = plan.softEdge && !colours && ctx.options.drawStyle !== 'stroke' ? await softEdgeOf(resized) : null;
+  if (edge) finish.glow = { sigma: edge.sigma, levels: edge.levels };
+  const planned = edge?.content ?? resized;
   let image = planned;
   if (plan.regions && !colours) {
     const gradients = ctx.options.gradients !== 'off';

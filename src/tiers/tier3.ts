@@ -26,6 +26,7 @@ import { DEFAULT_IMAGETRACER_PARAMS } from '../engines/imagetracer.js';
 import { DEFAULT_POTRACE_PARAMS } from '../engines/potrace.js';
 import { VTRACER_CLI_DEFAULTS, type VtracerParams } from '../engines/vtracer.js';
 import type { RgbaImage } from '../engines/engine.js';
+import { softEdgeOf } from '../soft-edges/fit.js';
 import { ssimDownsampleFactor } from '../quality/ssim.js';
 import { plansFor, searchLadder, searchPlans, type Plan, type StrategyContext, type TierStrategy } from './strategy.js';
 
@@ -109,18 +110,27 @@ export function softAlphaShare(image: RgbaImage): number {
  */
 const NO_SHAPES = { shapes: false } as const;
 
-export function tier3Ladder(ctx: StrategyContext): Plan[] {
-  return tier3Plans(ctx).map((plan) => ({ ...plan, finish: { ...plan.finish, ...NO_SHAPES } }));
+/**
+ * `softContent`: the source as traced under a soft-edge mask (src/soft-edges/), when its edges
+ * fade like a blurred silhouette. Then every vtracer rung draws through that mask, and only the
+ * opacity the mask does not explain decides whether shapes must not overlap.
+ */
+export function tier3Ladder(ctx: StrategyContext, softContent?: RgbaImage): Plan[] {
+  return tier3Plans(ctx, softContent).map((plan) => ({
+    ...plan,
+    finish: { ...plan.finish, ...NO_SHAPES },
+    ...(softContent && plan.engine === 'vtracer' ? { softEdge: true } : {}),
+  }));
 }
 
-function tier3Plans(ctx: StrategyContext): Plan[] {
+function tier3Plans(ctx: StrategyContext, softContent?: RgbaImage): Plan[] {
   const side = tier3TraceSide(ctx.source.width, ctx.source.height);
   // Semi-transparent shapes over their parents would compound their opacity: trace them cut out.
   // Rendered art (smooth, mostly small) is traced whole: fast enough, and no tile edge at all.
   // Textured photos are traced in tiles on the global palette: texture leaves no smooth area for
   // a tile edge to show in (kodim13, river stones: seam 0.03).
   const tileSize = textured(ctx) ? TILE : 0;
-  const soft = ctx.source.hasTransparency && softAlphaShare(ctx.source) > SOFT_ALPHA_SHARE;
+  const soft = ctx.source.hasTransparency && softAlphaShare(softContent ?? ctx.source) > SOFT_ALPHA_SHARE;
   const rung = (colorPrecision: number, layerDifference: number, filterSpeckle: number): Plan => ({
     engine: 'vtracer',
     params: {
@@ -214,9 +224,10 @@ export const RENDER_AIM = 0.95;
 
 export const tier3: TierStrategy = {
   tier: 3,
-  run: (outer) => {
+  run: async (outer) => {
     const ctx = !photo(outer) && outer.options.quality === undefined ? { ...outer, target: Math.max(outer.target, RENDER_AIM) } : outer;
-    const ladder = tier3Ladder(ctx);
+    const edge = ctx.source.hasTransparency ? await softEdgeOf(ctx.source) : null;
+    const ladder = tier3Ladder(ctx, edge?.content);
     if (ctx.options.engine !== 'auto' && ctx.options.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
     const rungs = ladder.filter((p) => p.engine === 'vtracer');
     return searchLadder(ctx, rungs, tier3Start(ctx), { coarserMargin: COARSER_MARGIN });
