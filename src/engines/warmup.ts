@@ -58,10 +58,21 @@ const convertWarm = (input: Buffer) =>
   convertImage(input, { tier: 'auto', engine: 'auto' }, LIMITS, DEADLINES, () => undefined, () => false);
 
 /**
- * Converts three small images (one per tier) a few times, collects the garbage, and converts the
- * logo once more. With the collection last, the first logo served took 1.8x the next (median of
- * three rounds of npm run bench:warm; without any collection 1.4x); the conversion after it brought
- * that to 1.5-1.6x in two runs, while the collection keeps an idle thread small. Never throws.
+ * Logos converted after the collection. potrace's tracer declares its inner functions (findNext,
+ * xorPath, calcLon...) inside its methods, so every trace has new closures to optimise again, and how fast depends on V8's background compiler having
+ * seen them often: a logo's trace took 12-70 ms (a third of the time over 12 ms) for its first ~30
+ * conversions on a thread, then a steady 12. Three threads share the requests, so a served logo met
+ * that spread for long. `npm run bench:warm` (medians over rounds of first / warm and post-cancel /
+ * warm): one logo here 1.80x / 2.06x, eight 1.40x / 1.53x, sixteen 1.15x / 1.47x, for ~1 s more
+ * before /ready.
+ */
+const LOGOS_AFTER_COLLECTION = 16;
+
+/**
+ * Converts three small images (one per tier) a few times, collects the garbage, and converts
+ * logos LOGOS_AFTER_COLLECTION times. With the collection last, the first logo served took 1.8x
+ * the next: the collection keeps an idle thread small, the logos after it bring the optimised code
+ * back. Never throws.
  */
 export async function warmUp(rounds = 3): Promise<void> {
   try {
@@ -75,7 +86,7 @@ export async function warmUp(rounds = 3): Promise<void> {
     }
     // The warm-up's images and renders are garbage now: the thread starts serving without them.
     collectGarbage();
-    await convertWarm(drawn);
+    for (let i = 0; i < LOGOS_AFTER_COLLECTION; i++) await convertWarm(i % 2 ? logo : drawn);
   } catch {
     // Warming up is an optimisation: a failure here must never stop a thread from serving.
   }
