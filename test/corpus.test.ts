@@ -20,11 +20,11 @@ import { seamScore } from '../src/quality/seam.js';
 const MAX_SEAM = 0.15;
 /**
  * Known short of MAX_SEAM, held to what they score now so they cannot get worse: the transparent
- * cactus's trunk is shaded across its width, and the bands its gradients do not cover draw one
- * straight vertical step down it (0.21; its glow, drawn as a blurred silhouette since, made it
- * 0.36, tiles 0.88). Open in issue 9's closing note.
+ * cactus's trunk is shaded across its width, and the flat bands its gradients do not cover draw
+ * straight vertical steps down it (0.17; before its glow was drawn as a blurred silhouette, 0.36;
+ * tiles made it 0.88). Open in issue 9's closing note.
  */
-const KNOWN_SEAMS: Record<string, number> = { 'transparent/fluent-color_cactus.svg': 0.25 };
+const KNOWN_SEAMS: Record<string, number> = { 'transparent/fluent-color_cactus.svg': 0.2 };
 import { testConfig } from './helpers/service.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus');

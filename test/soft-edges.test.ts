@@ -21,7 +21,7 @@ const S = 256;
 const config = testConfig();
 
 /** A green rounded body (alpha 255, anti-aliased) on nothing; `glow` adds a faint blurred halo. */
-async function body({ glow }: { glow: boolean }): Promise<RgbaImage> {
+async function body({ glow, shift = 0, strength = 0.12 }: { glow: boolean; shift?: number; strength?: number }): Promise<RgbaImage> {
   const inside = (x: number, y: number) => {
     // A capsule: the distance to a vertical segment, under 50 px.
     const dy = Math.max(0, Math.abs(y - 128) - 50);
@@ -37,12 +37,15 @@ async function body({ glow }: { glow: boolean }): Promise<RgbaImage> {
       data.set([60 + Math.round(x / 4), 170, 70, 0], p * 4);
     }
   }
+  // The halo is the shape's blur, moved `shift` px to the left: a shadow cast to one side.
+  const moved = new Uint8Array(S * S);
+  for (let y = 0; y < S; y++) for (let x = 0; x + shift < S; x++) moved[y * S + x] = shape[y * S + x + shift]!;
   const halo = glow
-    ? new Uint8Array(await sharp(shape, { raw: { width: S, height: S, channels: 1 } }).blur(10).extractChannel(0).raw().toBuffer())
+    ? new Uint8Array(await sharp(moved, { raw: { width: S, height: S, channels: 1 } }).blur(10).extractChannel(0).raw().toBuffer())
     : new Uint8Array(S * S);
   for (let p = 0; p < S * S; p++) {
     const a = shape[p]! / 255;
-    const g = (0.12 * halo[p]!) / 255;
+    const g = (strength * halo[p]!) / 255;
     data[p * 4 + 3] = Math.round((a + g * (1 - a)) * 255);
   }
   return { width: S, height: S, data };
@@ -105,6 +108,16 @@ describe('a glow through the pipeline', () => {
     expect(out.filter((a, i) => src[i]! > 4 && src[i]! < 16 && a > 0).length).toBeGreaterThan(5);
     expect(r.ssim).toBeGreaterThanOrEqual(0.9);
     expect(seamScore(img, renderSvg(r.svg, S, S)).score).toBeLessThanOrEqual(0.15);
+  });
+
+  it('a shadow cast to one side does not bleed out of the hard edge on the other', async () => {
+    // Strong on the left (alpha up to ~0.3 of full), faint beside the right edge (x 178 on: 4, 3, 2, 1).
+    const img = await body({ glow: true, shift: 12, strength: 0.3 });
+    const r = await convert(img);
+    expect(r.svg).toMatch(/feGaussianBlur/);
+    const { src, out } = alphaRow(img, r.svg, 128, 179, 192);
+    // The strongest level under the whole body, blurred, drew 21 at x 179 where the source has 4.
+    for (const [i, a] of out.entries()) expect(a, `x ${180 + i}: source ${src[i]}`).toBeLessThanOrEqual(src[i]! + 8);
   });
 
   it('a body without a glow gets no blur', async () => {

@@ -105,6 +105,7 @@ export async function fitSoftEdge(image: RgbaImage): Promise<SoftEdge | null> {
     for (let k = 0; k < 3; k++) sums[i * 4 + k]! += data[p * 4 + k]! * a;
     sums[i * 4 + 3]! += a;
   }
+  nearestGlowLevel(level, outside, width, height);
   // Levels drawn: those with a ring of their own. Each stands for its pixels up to the next drawn
   // one's, at their mean alpha and alpha-weighted colour (the least-squares paint of the ring).
   const drawn = LEVELS.map((_, i) => i).filter((i) => count[i]! >= MIN_LEVEL_PIXELS);
@@ -158,6 +159,30 @@ export async function fitSoftEdge(image: RgbaImage): Promise<SoftEdge | null> {
     content[p * 4 + 3] = rest * 255 < VISIBLE_ALPHA ? 0 : Math.round(rest * 255);
   }
   return { sigma: best.sigma, levels, content: { width, height, data: content } };
+}
+
+/**
+ * Under the shape and its anti-aliased rim the glow is hidden, but its blur reaches out of them:
+ * each of those pixels takes the level of the nearest glow pixel (breadth first, 4-connected).
+ * With the strongest level under all of the shape instead, a hard edge beside a faint glow bled
+ * that level out as a ramp the source does not have (the cactus's straight side: seam 0.21).
+ */
+function nearestGlowLevel(level: Int8Array, outside: Uint8Array, width: number, height: number): void {
+  const n = width * height;
+  const queue = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  let tail = 0;
+  for (let p = 0; p < n; p++) if (outside[p]) ((queue[tail++] = p), (seen[p] = 1));
+  for (let head = 0; head < tail; head++) {
+    const p = queue[head]!;
+    const x = p % width;
+    for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, p - width, p + width]) {
+      if (q < 0 || q >= n || seen[q]) continue;
+      seen[q] = 1;
+      level[q] = level[p]!;
+      queue[tail++] = q;
+    }
+  }
 }
 
 /** Whether alpha outside the shape changes gently everywhere (see MAX_STEP_SHARE). */
