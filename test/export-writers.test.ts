@@ -138,6 +138,17 @@ describe('each writer read back by an independent program', () => {
     expect(score(renderSvg(svg, 100, 100), renderSvgAt(back.svg, 100, 100))).toBeGreaterThan(0.99);
   });
 
+  it("DXF: a glow's blurred levels are no outline to cut; the drawing over them is kept", async () => {
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><defs><filter id="sb"><feGaussianBlur stdDeviation="3"/></filter></defs>' +
+      '<g filter="url(#sb)"><path d="M5 5h90v90h-90z" fill="#335533" opacity=".05"/><path d="M10 10h80v80h-80z" fill="#335533" opacity=".1"/></g>' +
+      '<path d="M20 20h60v60h-60z" fill="#1a2b6d"/></svg>';
+    expect(readSvg(svg).shapes.map((s) => s.blurred)).toEqual([true, true, false]);
+    const back = readDxf((await exportResult({ svg, width: 100, height: 100 }, options({ format: 'dxf' }))).body.toString(), 100, 100, 'fill');
+    expect(back.counts.LWPOLYLINE).toBe(1);
+    expect(back.colors).toEqual([0x1a2b6d]);
+  });
+
   it('PNG: the SVG rendered at the asked size in pixels', async () => {
     const file = await exportResult(source, options({ format: 'png', unit: 'in', width: 1, dpi: 120 }));
     expect(file.contentType).toBe('image/png');

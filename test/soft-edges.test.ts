@@ -51,9 +51,9 @@ async function body({ glow, shift = 0, strength = 0.12 }: { glow: boolean; shift
   return { width: S, height: S, data };
 }
 
-async function convert(img: RgbaImage) {
+async function convert(img: RgbaImage, options: Record<string, string> = {}) {
   const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 4 } }).png().toBuffer();
-  return convertImage(png, parseOptions({ tier: '3' }), limitsFromConfig(config), tierDeadlines(config));
+  return convertImage(png, parseOptions({ tier: '3', ...options }), limitsFromConfig(config), tierDeadlines(config));
 }
 
 /** Alpha along row `y` from x0 to x1, of the source and of the SVG's render. */
@@ -118,6 +118,14 @@ describe('a glow through the pipeline', () => {
     const { src, out } = alphaRow(img, r.svg, 128, 179, 192);
     // The strongest level under the whole body, blurred, drew 21 at x 179 where the source has 4.
     for (const [i, a] of out.entries()) expect(a, `x ${180 + i}: source ${src[i]}`).toBeLessThanOrEqual(src[i]! + 8);
+  });
+
+  it('is not drawn for gradients=off (flat fills only), a palette or draw_style=stroke', async () => {
+    const img = await body({ glow: true });
+    const cases: Record<string, string>[] = [{ gradients: 'off' }, { palette: '#3caa46,#50aa46' }, { draw_style: 'stroke' }];
+    for (const options of cases) {
+      expect((await convert(img, options)).svg, JSON.stringify(options)).not.toMatch(/filter/);
+    }
   });
 
   it('a body without a glow gets no blur', async () => {

@@ -10,7 +10,7 @@
  * DXF as cutters read it has outlines, not paint: fills are not written as HATCH, stroke widths
  * are not kept (an outline is a cut line), gradients become their stops' mean colour and opacity
  * is dropped. The sheet under a line drawing (a centerline trace on coloured paper) is not a line
- * to cut or draw, so it is left out. Coordinates are in the asked unit with y up; px and pt have no DXF unit, so those
+ * to cut or draw, so it is left out, and so are a glow's blurred levels. Coordinates are in the asked unit with y up; px and pt have no DXF unit, so those
  * files are unitless.
  */
 import { DxfWriter, LWPolylineFlags, SplineFlags, TrueColor, Units, point3d } from '@tarikjabiri/dxf';
@@ -126,7 +126,8 @@ export function writeDxf(doc: SvgDocument, size: OutputSize): string {
   const m = multiply([toUnit, 0, 0, toUnit, 0, 0], drawingToPage(size, doc.viewBox));
   const sheet = lineDrawingSheet(doc);
   for (const shape of doc.shapes) {
-    if (shape === sheet) continue;
+    // A glow's levels (drawn under a blur) fade out: no edge there to cut or draw.
+    if (shape === sheet || shape.blurred) continue;
     const paint = shape.fill ?? shape.stroke;
     if (!paint) continue;
     const color = meanColor(paint);

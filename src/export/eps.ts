@@ -7,7 +7,8 @@
  *
  * PostScript has no transparency: an opacity below 1 is approximated by mixing the colour with
  * white (exact over a white page, wrong over other shapes); gradient spread reflect/repeat is drawn
- * as pad.
+ * as pad. A glow's levels (soft-edges/: nested, under a blur, drawn first) are each drawn as the
+ * colour the stack so far composites to over white, so their opacities compound as in the SVG.
  */
 import type { OutputSize } from './size.js';
 import { apply, drawingToPage } from './page.js';
@@ -69,8 +70,17 @@ export function writeEps(doc: SvgDocument, size: OutputSize): string {
   const page = drawingToPage(size, doc.viewBox);
   const scale = size.placement.scale;
   const body: string[] = [];
+  // The glow stack's colour over white so far; each level lies inside the one before.
+  let glow: Rgb = { r: 255, g: 255, b: 255 };
   for (const shape of doc.shapes) {
     const ops = [pathOps(shape, page)];
+    if (shape.blurred && shape.fill?.kind === 'color' && !shape.stroke) {
+      const [c, a] = [shape.fill.color, shape.fillOpacity];
+      glow = { r: glow.r * (1 - a) + c.r * a, g: glow.g * (1 - a) + c.g * a, b: glow.b * (1 - a) + c.b * a };
+      body.push(`${ops[0]}\ngsave ${rgb(glow, 1)} rg ${shape.fillRule === 'evenodd' ? 'eofill' : 'fill'} grestore\nnewpath`);
+      continue;
+    }
+    glow = { r: 255, g: 255, b: 255 };
     if (shape.fill && shape.fillOpacity > 0) {
       const fillOp = shape.fillRule === 'evenodd' ? 'eofill' : 'fill';
       const clipOp = shape.fillRule === 'evenodd' ? 'eoclip' : 'clip';

@@ -52,6 +52,8 @@ export interface Shape {
   lineCap: 'butt' | 'round' | 'square';
   miterLimit: number;
   bbox: { x: number; y: number; width: number; height: number };
+  /** Under a blur filter (the element or a group): a glow's level (soft-edges/), drawn unblurred here. */
+  blurred: boolean;
 }
 
 export interface SvgDocument {
@@ -305,6 +307,7 @@ interface Inherited {
   miterLimit: number;
   opacity: number;
   matrix: Matrix;
+  blurred: boolean;
 }
 
 function gradientsOf(root: Element): Map<string, Element> {
@@ -383,6 +386,7 @@ export function readSvg(svg: string): SvgDocument {
       // Group opacity is applied to each shape: exact where a group's shapes do not overlap.
       opacity: inherited.opacity * num(a.opacity, 1),
       matrix,
+      blurred: inherited.blurred || a.filter !== undefined,
     };
     if (el.name === 'g' || el.name === 'svg') {
       for (const child of el.children) walk(child, own);
@@ -405,6 +409,7 @@ export function readSvg(svg: string): SvgDocument {
       lineCap: own.lineCap === 'round' || own.lineCap === 'square' ? own.lineCap : 'butt',
       miterLimit: own.miterLimit,
       bbox,
+      blurred: own.blurred,
     });
   };
   walk(root, {
@@ -419,6 +424,7 @@ export function readSvg(svg: string): SvgDocument {
     miterLimit: 4,
     opacity: 1,
     matrix: IDENTITY,
+    blurred: false,
   });
   return { width: width || viewBox.width, height: height || viewBox.height, viewBox, shapes };
 }

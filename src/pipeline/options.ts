@@ -26,7 +26,7 @@ export interface ConvertOptions {
   gapFiller?: boolean;
   /** Decimals of path coordinates, 0-3 (default 1). */
   precision?: number;
-  /** 'auto': smooth regions may be filled with fitted gradients; 'off': flat fills only. */
+  /** 'auto': smooth regions may be filled with fitted gradients, glows blurred; 'off': flat fills only. */
   gradients?: 'auto' | 'off';
   /** 'auto': regions a circle, ellipse or rectangle fits are written as that primitive; 'off': paths only. */
   shapes?: 'auto' | 'off';
@@ -199,7 +199,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'stacking', key: 'stacking', scope: 'trace', type: { kind: 'enum', values: ['stacked', 'cutout'] }, default: 'stacked', description: 'stacked: shapes lie on an underlay, no seams; cutout: shapes tile the image without overlapping.' },
   { name: 'gap_filler', key: 'gapFiller', scope: 'trace', type: { kind: 'boolean' }, default: 'on with cutout', description: 'Strokes each shape in its own colour (1 source pixel) to close anti-aliasing gaps.' },
   { name: 'precision', key: 'precision', scope: 'trace', type: { kind: 'integer', min: 0, max: 3 }, default: '1', description: 'Decimals of path coordinates (in trace pixels); written as integers on a finer viewBox where that is shorter. Centerline strokes: half a pixel unless given.' },
-  { name: 'gradients', key: 'gradients', scope: 'trace', type: { kind: 'enum', values: ['auto', 'off'] }, default: 'auto', description: 'auto: smooth regions may be drawn with fitted linear or radial gradients; off: flat fills only.' },
+  { name: 'gradients', key: 'gradients', scope: 'trace', type: { kind: 'enum', values: ['auto', 'off'] }, default: 'auto', description: 'auto: smooth regions may be drawn with fitted linear or radial gradients, and a glow around a transparent image as a blurred silhouette; off: flat fills only, no blur.' },
   { name: 'shapes', key: 'shapes', scope: 'trace', type: { kind: 'enum', values: ['auto', 'off'] }, default: 'auto', description: 'auto: regions a circle, ellipse or rectangle fits are written as that primitive (tiers 1 and 2; shading in tier 3 never is one); off: paths only.' },
   { name: 'draw_style', key: 'drawStyle', scope: 'trace', type: { kind: 'enum', values: ['fill', 'stroke', 'centerline'] }, default: 'fill', description: 'fill: filled shapes; stroke: every shape outline as a stroke, no fill (for cutters); centerline: single strokes along the middle of each drawn line (for plotters and lasers).' },
   { name: 'stroke_width', key: 'strokeWidth', scope: 'trace', type: { kind: 'number-or-auto', min: 0.1, max: 100 }, default: 'auto', description: 'Stroke width in source pixels for stroke and centerline drawing; auto measures it from the ink.' },

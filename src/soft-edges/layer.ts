@@ -2,8 +2,8 @@
  * The SVG of an image with a glow (fit.ts): the glow drawn first, as nested level areas filled
  * with the glow's colours at their opacities, blurred together by one Gaussian, then the traced
  * drawing over it. Plain SVG 1.1 (filter, feGaussianBlur), as Fluent's own emoji draw theirs;
- * browsers and resvg render it alike. Writers without filters (PDF, EPS, DXF) draw the levels
- * unblurred: faint steps, most of them under the shape.
+ * browsers and resvg render it alike. Writers without filters (PDF, EPS) draw the levels
+ * unblurred: faint steps, most of them under the shape; DXF, outlines to cut, leaves them out.
  */
 import { optimizePathData } from '../pipeline/optimize.js';
 import type { GlowLevel } from './fit.js';

@@ -73,7 +73,7 @@ export interface Plan {
   };
   /**
    * Where a glow or soft shadow fades out around the image's shape (src/soft-edges/), draw it as
-   * the blurred silhouette and trace the rest without it. Not with a caller's palette or max_colors.
+   * the blurred silhouette and trace the rest without it, where glowAllowed().
    */
   softEdge?: boolean;
 }
@@ -181,11 +181,19 @@ export function planFinish(ctx: StrategyContext, plan: Plan): Finish {
 /** Stroke width of the gap filler, in source pixels: covers a half-pixel anti-aliasing seam on each side. */
 export const GAP_FILLER_WIDTH = 1;
 
+/**
+ * Whether the caller's options leave room for a glow (src/soft-edges/): not with their own colours
+ * (palette, max_colors), not for outlines (draw_style=stroke: cutters), not with gradients=off
+ * (flat fills only, and a blur is none).
+ */
+export function glowAllowed(o: StrategyContext['options']): boolean {
+  return !(o.palette && o.palette.length > 0) && o.maxColors === undefined && o.drawStyle !== 'stroke' && o.gradients !== 'off';
+}
+
 export async function evaluatePlan(ctx: StrategyContext, plan: Plan): Promise<Candidate> {
   const { image: resized, colours } = await planImage(ctx, plan);
   const finish = planFinish(ctx, plan);
-  // Outlines (draw_style=stroke) are for cutters: a glow means nothing to them.
-  const edge = plan.softEdge && !colours && ctx.options.drawStyle !== 'stroke' ? await softEdgeOf(resized) : null;
+  const edge = plan.softEdge && glowAllowed(ctx.options) ? await softEdgeOf(resized) : null;
   if (edge) finish.glow = { sigma: edge.sigma, levels: edge.levels };
   const planned = edge?.content ?? resized;
   let image = planned;

@@ -28,7 +28,7 @@ import { VTRACER_CLI_DEFAULTS, type VtracerParams } from '../engines/vtracer.js'
 import type { RgbaImage } from '../engines/engine.js';
 import { softEdgeOf } from '../soft-edges/fit.js';
 import { ssimDownsampleFactor } from '../quality/ssim.js';
-import { plansFor, searchLadder, searchPlans, type Plan, type StrategyContext, type TierStrategy } from './strategy.js';
+import { glowAllowed, plansFor, searchLadder, searchPlans, type Plan, type StrategyContext, type TierStrategy } from './strategy.js';
 
 /** Below this share of flat neighbour pairs an image is photo-like (Kodak: <= 0.66; rendered art: >= 0.89). */
 const PHOTO_MAX_FLAT_SHARE = 0.78;
@@ -226,7 +226,7 @@ export const tier3: TierStrategy = {
   tier: 3,
   run: async (outer) => {
     const ctx = !photo(outer) && outer.options.quality === undefined ? { ...outer, target: Math.max(outer.target, RENDER_AIM) } : outer;
-    const edge = ctx.source.hasTransparency ? await softEdgeOf(ctx.source) : null;
+    const edge = ctx.source.hasTransparency && glowAllowed(ctx.options) ? await softEdgeOf(ctx.source) : null;
     const ladder = tier3Ladder(ctx, edge?.content);
     if (ctx.options.engine !== 'auto' && ctx.options.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
     const rungs = ladder.filter((p) => p.engine === 'vtracer');
