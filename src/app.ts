@@ -7,6 +7,7 @@ import { AppError, toAppError } from './errors/app-error.js';
 import { methodNotAllowed } from './http/allowed-methods.js';
 import { sendProblem } from './http/problem.js';
 import { apiKeyMiddleware, parseApiKeys } from './http/middleware/api-keys.js';
+import { idleCollection } from './http/middleware/idle-collect.js';
 import { rateLimitMiddleware } from './http/middleware/rate-limit.js';
 import { batchRouter } from './http/routes/batch.js';
 import { jobsRouter } from './http/routes/jobs.js';
@@ -40,6 +41,7 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
   // Behind nginx the client address is the one the proxy saw; trust exactly the configured hops.
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.use(helmet());
+  app.use(idleCollection());
   app.use((_req, res, next) => {
     // While stopping, every answer closes its connection, so no idle keep-alive socket holds the
     // shutdown for KEEP_ALIVE_TIMEOUT_MS.
