@@ -226,7 +226,10 @@ export const tier3: TierStrategy = {
   tier: 3,
   run: async (outer) => {
     const ctx = !photo(outer) && outer.options.quality === undefined ? { ...outer, target: Math.max(outer.target, RENDER_AIM) } : outer;
-    const edge = ctx.source.hasTransparency && glowAllowed(ctx.options) ? await softEdgeOf(ctx.source) : null;
+    // Fitted at the trace size, as the rungs fit it (and share it: softEdgeOf caches per image),
+    // never on a full-size source: its level maps cost several bytes per pixel.
+    const traced = Math.min(tier3TraceSide(ctx.source.width, ctx.source.height), Math.max(ctx.source.width, ctx.source.height));
+    const edge = ctx.source.hasTransparency && glowAllowed(ctx.options) ? await softEdgeOf(await ctx.resized(traced)) : null;
     const ladder = tier3Ladder(ctx, edge?.content);
     if (ctx.options.engine !== 'auto' && ctx.options.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
     const rungs = ladder.filter((p) => p.engine === 'vtracer');
