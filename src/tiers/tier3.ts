@@ -111,9 +111,9 @@ export function softAlphaShare(image: RgbaImage): number {
 const NO_SHAPES = { shapes: false } as const;
 
 /**
- * `softContent`: the source as traced under a soft-edge mask (src/soft-edges/), when its edges
- * fade like a blurred silhouette. Then every vtracer rung draws through that mask, and only the
- * opacity the mask does not explain decides whether shapes must not overlap.
+ * `softContent`: the source with its glow taken out (src/soft-edges/), when its shape fades out
+ * like a blurred silhouette. Then every vtracer rung draws that glow under its trace, and only the
+ * opacity the glow does not explain decides whether shapes must not overlap.
  */
 export function tier3Ladder(ctx: StrategyContext, softContent?: RgbaImage): Plan[] {
   return tier3Plans(ctx, softContent).map((plan) => ({
