@@ -75,9 +75,13 @@ function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: 
     : optimized;
   const grid = toIntegerGrid(filled, precision);
   if (!finish.glow) return grid;
-  // Last: its blur is nothing the fill, optimiser or grid rewrite.
-  const decimals = Math.max(0, precision - Math.round(Math.log10(grid.factor)));
-  return { svg: withGlow(grid.svg, finish.glow, grid.factor, decimals), factor: grid.factor };
+  // Last: the fill, the optimiser and the grid rewrite know nothing of a blurred group.
+  return { svg: withGlow(grid.svg, finish.glow, grid.factor, gridDecimals(precision, grid.factor)), factor: grid.factor };
+}
+
+/** Decimals of `precision` left once the integer grid scaled the units by `factor` (10^k). */
+function gridDecimals(precision: number, factor: number): number {
+  return Math.max(0, precision - Math.round(Math.log10(factor)));
 }
 
 /** Trace, fit to the source's size, finish and optimise: the SVG that would be returned. */
@@ -113,7 +117,7 @@ export function makeEvaluator(source: DecodedImage, maxSvgBytes: number, default
         // Scored here, before the candidate is compared: the SSIM returned is that of the SVG with primitives.
         const fitting = performance.now();
         // On an integer grid the units are finer and the decimals fewer by the same factor.
-        const decimals = Math.max(0, (f.precision ?? DEFAULT_PRECISION) - Math.round(Math.log10(finished.factor)));
+        const decimals = gridDecimals(f.precision ?? DEFAULT_PRECISION, finished.factor);
         const options = shapeOptions((finished.factor * image.width) / source.width, decimals);
         const kept = await keepShapes(svg, ssim, (s) => scoreSvg(source, s), options);
         if (kept) {
