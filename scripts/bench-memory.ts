@@ -80,6 +80,7 @@ async function post(base: string, bytes: Buffer, timeoutMs = 120_000): Promise<A
 
 interface RunResult {
   name: string;
+  allocator: string;
   requests: number;
   answers: string;
   before: number;
@@ -128,7 +129,7 @@ async function mutatedRun(args: Args): Promise<RunResult> {
     const wallS = (performance.now() - started) / 1000;
     const { peak } = await sampler.stop();
     const after = await settle(service, args.idle);
-    return { name: `mutated images (${all.length}, seed ${args.seed}, concurrency ${args.concurrency})`, requests: answers.length, answers: tally(answers), before, peak, after, wallS, p50: median(answers.map((a) => a.ms)), defects };
+    return { name: `mutated images (${all.length}, seed ${args.seed}, concurrency ${args.concurrency})`, allocator: service.allocator, requests: answers.length, answers: tally(answers), before, peak, after, wallS, p50: median(answers.map((a) => a.ms)), defects };
   } finally {
     await service.stop();
   }
@@ -198,7 +199,7 @@ async function loadRun(args: Args): Promise<RunResult> {
     const wallS = (performance.now() - started) / 1000;
     const { peak } = await sampler.stop();
     const after = await settle(service, args.idle);
-    return { name: `load: ${clients} clients (2x ${threads} threads) for ${args.seconds} s, ${images.length} corpus images`, requests: answers.length, answers: tally(answers), before, peak, after, wallS, p50: median(answers.filter((a) => a.status === 200).map((a) => a.ms)), defects };
+    return { name: `load: ${clients} clients (2x ${threads} threads) for ${args.seconds} s, ${images.length} corpus images`, allocator: service.allocator, requests: answers.length, answers: tally(answers), before, peak, after, wallS, p50: median(answers.filter((a) => a.status === 200).map((a) => a.ms)), defects };
   } finally {
     await service.stop();
   }
@@ -219,9 +220,9 @@ async function main(): Promise<void> {
   );
   console.log(
     markdownTable(
-      ['run', 'requests', 'answers', 'RSS before', 'RSS peak', 'RSS after', 'peak < 500', 'after < 300', 'wall s', 'p50 ms'],
-      runs.map((r) => [r.name, String(r.requests), r.answers, fmt(r.before), fmt(r.peak), fmt(r.after), r.peak < 500 ? 'yes' : 'NO', r.after < 300 ? 'yes' : 'NO', r.wallS.toFixed(1), fmt(r.p50)]),
-      ['left', 'right', 'left', 'right', 'right', 'right', 'left', 'left', 'right', 'right'],
+      ['run', 'allocator', 'requests', 'answers', 'RSS before', 'RSS peak', 'RSS after', 'peak < 500', 'after < 300', 'wall s', 'p50 ms'],
+      runs.map((r) => [r.name, r.allocator, String(r.requests), r.answers, fmt(r.before), fmt(r.peak), fmt(r.after), r.peak < 500 ? 'yes' : 'NO', r.after < 300 ? 'yes' : 'NO', r.wallS.toFixed(1), fmt(r.p50)]),
+      ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'left', 'left', 'right', 'right'],
     ),
   );
   const defects = runs.flatMap((r) => r.defects);

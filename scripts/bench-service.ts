@@ -13,18 +13,28 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 export const MAIN = path.join(ROOT, 'dist/main.js');
 
 /**
- * The glibc allocator settings the Dockerfile gives the service (its `ENV MALLOC_*` lines; `npm start`
- * sets the same): the benchmarks measure the service as it is deployed. `--env` overrides them.
+ * The allocator the Dockerfile gives the service (its `ENV LD_PRELOAD` and `ENV MALLOC_*` lines;
+ * `npm start` picks the same through scripts/allocator.sh): the benchmarks measure the service as it
+ * is deployed. `--env` overrides them.
  */
 export const ALLOCATOR_ENV: Readonly<Record<string, string>> = Object.fromEntries(
-  [...readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]),
+  [...readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^ENV (LD_PRELOAD|MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]),
 );
+
+/** Which allocator a running process really has: a preload that was not found is only a warning. */
+export async function allocatorOf(pid: number | undefined): Promise<string> {
+  const maps = await readFile(`/proc/${pid}/maps`, 'utf8').catch(() => '');
+  if (maps.includes('libjemalloc')) return 'jemalloc';
+  return ALLOCATOR_ENV.LD_PRELOAD?.includes('jemalloc') ? 'glibc malloc: jemalloc NOT loaded (apt-get install libjemalloc2)' : 'glibc malloc';
+}
 
 export interface Service {
   base: string;
   child: ChildProcess;
   /** Milliseconds from spawn until /ready answered 200. */
   readyAfterMs: number;
+  /** The allocator the process runs with (allocatorOf). */
+  allocator: string;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -58,6 +68,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
     base,
     child,
     readyAfterMs,
+    allocator: await allocatorOf(child.pid),
     output: () => output,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -40,6 +40,24 @@ export interface RequiredPrograms {
   path(name: string): string;
 }
 
+/** Where Debian puts shared libraries, for this machine's architecture, then the usual others. */
+const LIBRARY_DIRS = [`/usr/lib/${({ x64: 'x86_64', arm64: 'aarch64' } as Record<string, string>)[process.arch] ?? process.arch}-linux-gnu`, '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+
+/** The absolute path of the shared library `name` (e.g. libjemalloc.so.2), or undefined. */
+export function findLibrary(name: string): string | undefined {
+  return LIBRARY_DIRS.map((dir) => path.join(dir, name)).find((candidate) => {
+    try {
+      accessSync(candidate, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** requirePrograms for shared libraries, given as { 'libjemalloc.so.2': 'libjemalloc2' }. */
+export const requireLibraries = (libraries: Record<string, string>, env: NodeJS.ProcessEnv = process.env): RequiredPrograms => requirePrograms(libraries, env, findLibrary);
+
 /** True when the run is CI's (.ci/run exports CI=true; so do the usual CI services). */
 export const underCi = (env: NodeJS.ProcessEnv = process.env): boolean => /^(1|true|yes)$/i.test(env.CI ?? '');
 
@@ -47,8 +65,8 @@ export const underCi = (env: NodeJS.ProcessEnv = process.env): boolean => /^(1|t
  * Checks the programs a suite needs, given as { program: 'debian-package' }. Call it once at the
  * top of a test file. Prints one line when skipping; throws under CI.
  */
-export function requirePrograms(programs: Record<string, string>, env: NodeJS.ProcessEnv = process.env): RequiredPrograms {
-  const found = Object.fromEntries(Object.keys(programs).map((name) => [name, findProgram(name)]));
+export function requirePrograms(programs: Record<string, string>, env: NodeJS.ProcessEnv = process.env, find: (name: string) => string | undefined = findProgram): RequiredPrograms {
+  const found = Object.fromEntries(Object.keys(programs).map((name) => [name, find(name)]));
   const absent = Object.keys(programs).filter((name) => !found[name]);
   const packages = [...new Set(absent.map((name) => programs[name]!))];
   const file = path.relative(process.cwd(), expect.getState().testPath ?? 'this suite');

@@ -27,7 +27,9 @@ import {
   secondsOf,
   type ComposeService,
 } from './support.js';
+import { requireLibraries } from '../helpers/programs.js';
 
+const jemalloc = requireLibraries({ 'libjemalloc.so.2': 'libjemalloc2' });
 const compose = loadCompose(exampleEnv());
 const services = compose.services;
 const service = (name: string): ComposeService => {
@@ -91,10 +93,10 @@ describe('docker-compose.prod.yml', () => {
     }
   });
 
-  it('passes every app variable to api and worker, and nothing the app does not read but the malloc tuning', () => {
+  it('passes every app variable to api and worker, and nothing the app does not read (the image sets the allocator)', () => {
     for (const name of APP_SERVICES) {
       const keys = Object.keys(service(name).environment!).sort();
-      expect(keys, `${name}: add new config keys to x-app-environment`).toEqual([...CONFIG_KEYS, 'MALLOC_ARENA_MAX'].sort());
+      expect(keys, `${name}: add new config keys to x-app-environment`).toEqual([...CONFIG_KEYS].sort());
     }
   });
 
@@ -117,16 +119,31 @@ describe('docker-compose.prod.yml', () => {
     expect(help.stdout).toMatch(/^\s+worker\b/m);
   });
 
-  it('tunes glibc malloc the same way in the image, in npm start and npm run worker, and in the benchmarks', async () => {
-    const env = Object.fromEntries([...repoFile('Dockerfile').matchAll(/^ENV (MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
-    expect(Object.keys(env).sort()).toEqual(['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']);
+  it('gives the service one allocator: in the image, in npm start and npm run worker, and in the benchmarks', async () => {
+    const env = Object.fromEntries([...repoFile('Dockerfile').matchAll(/^ENV (LD_PRELOAD|MALLOC_\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(Object.keys(env).sort()).toEqual(['LD_PRELOAD', 'MALLOC_CONF']);
     const scripts = (JSON.parse(repoFile('package.json')) as { scripts: Record<string, string> }).scripts;
-    for (const name of ['start', 'worker']) {
-      // Set unless the operator set them: `${K:-V}` in the shell npm runs scripts with.
-      for (const [k, v] of Object.entries(env)) expect(scripts[name], name).toContain(`${k}=\${${k}:-${v}}`);
-    }
+    for (const name of ['start', 'worker']) expect(scripts[name], name).toMatch(/^sh scripts\/allocator\.sh node /);
+    // On bare metal the launcher preloads the same library with the same settings, unless the operator set their own.
+    expect(repoFile('scripts/allocator.sh')).toContain(`MALLOC_CONF="\${MALLOC_CONF:-${env.MALLOC_CONF}}"`);
     const { ALLOCATOR_ENV } = await import('../../scripts/bench-service.js');
     expect(ALLOCATOR_ENV).toEqual(env);
+  });
+
+  const launch = (env: Record<string, string>) => {
+    const probe = "const e = process.env; console.log(JSON.stringify({ jemalloc: require('fs').readFileSync('/proc/self/maps', 'utf8').includes('libjemalloc'), conf: e.MALLOC_CONF, arenas: e.MALLOC_ARENA_MAX }))";
+    const run = spawnSync('sh', ['scripts/allocator.sh', process.execPath, '-e', probe], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+    return JSON.parse(run.stdout) as { jemalloc: boolean; conf?: string; arenas?: string };
+  };
+
+  it("npm start's launcher tunes glibc malloc when something other than jemalloc is preloaded", () => {
+    // The operator's own preload wins: here a library that is not jemalloc, so glibc is tuned instead.
+    expect(launch({ LD_PRELOAD: 'libc.so.6' })).toEqual({ jemalloc: false, arenas: '2' });
+  });
+
+  it.skipIf(jemalloc.missing)("npm start's launcher preloads jemalloc where it is installed, with the image's settings unless given others", () => {
+    expect(launch({})).toEqual({ jemalloc: true, conf: /^ENV MALLOC_CONF=(\S+)$/m.exec(repoFile('Dockerfile'))![1] });
+    expect(launch({ MALLOC_CONF: 'narenas:1' })).toEqual({ jemalloc: true, conf: 'narenas:1' });
   });
 
   it('checks api health like the Dockerfile does, and the worker on its metrics port', () => {

@@ -37,6 +37,10 @@ const execForm = (args: string) => JSON.parse(args) as string[];
 const CMD = execForm(runtime.steps.filter((s) => s.op === 'CMD').at(-1)!.args);
 const HEALTHCHECK = execForm(/CMD (\[.*\])$/.exec(runtime.steps.find((s) => s.op === 'HEALTHCHECK')!.args)![1]!);
 const NODE_MAJOR = /^ARG NODE_VERSION=(\d+)$/m.exec(dockerfile)?.[1];
+/** The runtime stage's ENV lines (the allocator among them): the app runs here with them, as in the image. */
+const IMAGE_ENV: Record<string, string> = Object.fromEntries(
+  runtime.steps.filter((s) => s.op === 'ENV').map((s) => /^(\w+)=(\S+)$/.exec(s.args)!.slice(1, 3) as [string, string]),
+);
 
 describe('Dockerfile', () => {
   it('builds in one stage and runs from another, both on the same Node image', () => {
@@ -49,6 +53,13 @@ describe('Dockerfile', () => {
     expect(copied.every((c) => c.startsWith(`--from=${stages[0]!.name}`))).toBe(true);
     expect(copied.map((c) => c.split(/\s+/)[1])).toEqual(['/app/package.json', '/app/node_modules', '/app/dist']);
     expect(stages[0]!.steps.some((s) => s.op === 'RUN' && s.args.includes('npm prune --omit=dev'))).toBe(true);
+  });
+
+  it('preloads jemalloc, which it installs, tuned to give freed memory back', () => {
+    expect(IMAGE_ENV.LD_PRELOAD).toBe('libjemalloc.so.2');
+    expect(IMAGE_ENV.MALLOC_CONF).toMatch(/background_thread:true/);
+    const installs = runtime.steps.filter((s) => s.op === 'RUN').map((s) => s.args);
+    expect(installs.some((r) => /apt-get install -y --no-install-recommends libjemalloc2\b/.test(r) && r.includes('rm -rf /var/lib/apt/lists'))).toBe(true);
   });
 
   it('runs as a user other than root, node in exec form, with a health check', () => {
@@ -141,7 +152,7 @@ describe(`the app under the image's Node (${NODE_MAJOR})`, () => {
     const port = await freePort();
     const env = { PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'info', WORKER_THREADS: '1', RATE_LIMIT_PER_MINUTE: '0' };
     const [bin, ...args] = withNode(node, CMD);
-    const api = spawnProc(bin!, args, { env: { ...process.env, ...env } });
+    const api = spawnProc(bin!, args, { env: { ...process.env, ...IMAGE_ENV, ...env } });
     try {
       await waitFor(`the API (${api.output()})`, async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 30_000);
       expect(runCheck(node, HEALTHCHECK, env)).toBe(0);
@@ -174,7 +185,7 @@ describe(`a worker with this deployment's settings, under Node ${NODE_MAJOR}`, (
     const local = { HOST: '127.0.0.1', REDIS_URL: redis.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn' };
     const start = (service: 'api' | 'worker', extra: Record<string, string>) => {
       const [bin, ...args] = withNode(node, compose.services[service]!.command!);
-      return spawnProc(bin!, args, { env: { PATH: process.env.PATH, ...appEnvironment(service), ...local, ...extra } });
+      return spawnProc(bin!, args, { env: { PATH: process.env.PATH, ...IMAGE_ENV, ...appEnvironment(service), ...local, ...extra } });
     };
     api = start('api', { PORT: String(apiPort) });
     worker = start('worker', { WORKER_METRICS_PORT: String(metricsPort) });
