@@ -11,6 +11,7 @@
  *
  * File-level beforeAll/afterAll hooks do not run when every test of the file is skipped, so a suite
  * only has to put `.skipIf(needs.missing)` on its describes. Add the package to .ci/run's apt_install.
+ * requireLibraries does the same for a shared library (jemalloc), looked for where Debian puts them.
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
