@@ -199,9 +199,15 @@ export class RedisConverter implements Converter {
 
   async job(id: string): Promise<JobView | undefined> {
     if (!JOB_ID.test(id)) return undefined;
-    const job = await orNotReady(this.queue.getJob(id));
+    let job = await orNotReady(this.queue.getJob(id));
     if (!job) return undefined;
     const raw = await orNotReady(job.getState());
+    // The job may have finished between the read of its data and the read of its state: then the
+    // data read first has no result (or failure) yet, so read it again. Seen under load as a
+    // completed batch item without a result.
+    if ((raw === 'completed' && job.returnvalue == null) || (raw === 'failed' && !job.failedReason)) {
+      job = (await orNotReady(this.queue.getJob(id))) ?? job;
+    }
     const state: JobState =
       raw === 'completed' ? 'completed' : raw === 'failed' ? 'failed' : raw === 'active' ? 'active' : 'waiting';
     const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as ProgressMessage) : undefined;

@@ -89,7 +89,8 @@ function itemRow(item: BatchItem, job: Awaited<ReturnType<Converter['job']>>): R
   if (!job) return { file: item.name, status: 'failed', error: 'JOB_NOT_FOUND' };
   if (job.state === 'failed') return { file: item.name, status: 'failed', error: job.error?.code };
   if (job.state !== 'completed') return { file: item.name, status: job.state };
-  const r = job.result!;
+  const r = job.result;
+  if (!r) return { file: item.name, status: 'failed', error: 'JOB_NOT_FOUND' };
   return { file: item.name, status: 'converted', tier: r.tier, engine: r.engine, ssim: r.ssim, ms: r.durationMs, bytes: r.bytes };
 }
 
