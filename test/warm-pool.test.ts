@@ -13,7 +13,10 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import express from 'express';
 import { buildApp } from '../src/app.js';
+import { sendProblem } from '../src/http/problem.js';
+import { probeImage } from '../src/pipeline/probe.js';
 import { AppError } from '../src/errors/app-error.js';
 import { registry } from '../src/observability/metrics.js';
 import { LocalConverter } from '../src/queue/local-converter.js';
@@ -95,6 +98,44 @@ describe('warm from the first request', () => {
 });
 
 describe('warm after cancellations', () => {
+  // After a burst of hang-ups the event loop still has every dead request to read and refuse, and the
+  // next live caller waits behind that work: each step a dead request skips is time given back.
+  it("reads an upload's header once: admission and the pool's pixel budget share the result", async () => {
+    const bytes = await smallLogo();
+    const first = await probeImage(bytes, 'png');
+    expect(await probeImage(bytes, 'png')).toBe(first);
+    const copy = Buffer.from(bytes);
+    const again = await probeImage(copy, 'png');
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+
+  it('writes no refusal to a client that is gone: nothing is serialised, only the status is set', async () => {
+    const app = express();
+    let seen: { status: number; headersSent: boolean; type: unknown } | undefined;
+    app.post('/slow', (_req, res) => {
+      res.on('close', () => {
+        sendProblem(res, new AppError('INVALID_IMAGE', 'The PNG data is damaged.'));
+        seen = { status: res.statusCode, headersSent: res.headersSent, type: res.getHeader('Content-Type') };
+      });
+    });
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const req = http.request({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', path: '/slow', method: 'POST' });
+      req.on('error', () => undefined);
+      req.end('x');
+      await new Promise((r) => setTimeout(r, 100));
+      req.destroy();
+      await until('the server saw the hang-up', () => seen !== undefined);
+      // Nothing was serialised: writing would only have failed with ERR_STREAM_DESTROYED, an error
+      // built, stack and all, for nobody.
+      expect(seen).toEqual({ status: 422, headersSent: false, type: undefined });
+    } finally {
+      server.close();
+    }
+  });
+
   it('a burst of callers that hang up hands no cancelled task to a thread that a running one holds: at most one per thread starts, none is terminated, and the next caller gets a warm thread', async () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 600_000, MAX_MEGAPIXELS_IN_FLIGHT: 1000 }));
     try {
@@ -221,15 +262,20 @@ describe('failures that say the truth', () => {
     }
   });
 
-  it('a client that hung up before its conversion was queued starts no trace (CLIENT_CLOSED, nothing left running)', async () => {
+  it('a client that hung up before its conversion was queued starts no trace and costs no hash or cache lookup (CLIENT_CLOSED, nothing left running)', async () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 1 }), hangWorker);
-    const converter = new LocalConverter(pool, new MemoryResultCache(0, 60), 60);
+    const cache = new MemoryResultCache(0, 60);
+    let lookups = 0;
+    const get = cache.get.bind(cache);
+    cache.get = (key) => (lookups++, get(key));
+    const converter = new LocalConverter(pool, cache, 60);
     try {
       await pool.warm;
       const gone = new AbortController();
       gone.abort();
       expect((await errorOf(converter.convert(await smallLogo(), options, gone.signal)))?.code).toBe('CLIENT_CLOSED');
       expect(pool.stats()).toMatchObject({ active: 0, waiting: 0, pixelsInFlight: 0 });
+      expect(lookups).toBe(0);
     } finally {
       await pool.destroy();
     }

@@ -18,6 +18,17 @@ export function withCancellation<T>(isCancelled: (() => boolean) | undefined, wo
 export const clientClosed = (cause?: unknown): AppError =>
   new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion finished.', { cause });
 
+/**
+ * The reason a conversion is aborted for a caller who left: a plain string, since abort() without
+ * one builds a DOMException with a stack for every hang-up, and after a burst of them the next
+ * live request waits behind that work on the event loop.
+ */
+export const CALLER_LEFT = 'caller left';
+
+/** The CLIENT_CLOSED refusal of a caller who left before its conversion was handed to the queue. */
+export const clientClosedBeforeStart = (): AppError =>
+  new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion started.');
+
 /** Throws CLIENT_CLOSED when the caller of the conversion running here has gone away. */
 export function throwIfCancelled(): void {
   if (current.getStore()?.()) throw clientClosed();

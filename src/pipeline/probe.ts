@@ -18,7 +18,22 @@ export interface ProbeResult {
   space: string;
 }
 
+/**
+ * Headers already read, by upload: admission probes an upload on the main thread and the pool probes
+ * the same bytes again for its pixel budget. On a small machine a burst of uploads queues those
+ * sharp calls on the event loop, so the second read costs the next caller real time.
+ */
+const probed = new WeakMap<Uint8Array, ProbeResult>();
+
 export async function probeImage(bytes: Uint8Array, format: ImageFormat): Promise<ProbeResult> {
+  const known = probed.get(bytes);
+  if (known?.format === format) return known;
+  const result = await readHeader(bytes, format);
+  probed.set(bytes, result);
+  return result;
+}
+
+async function readHeader(bytes: Uint8Array, format: ImageFormat): Promise<ProbeResult> {
   let meta: Metadata;
   try {
     // limitInputPixels is off here only: the guard stage gives a precise refusal from these numbers.

@@ -8,6 +8,7 @@ import { AppError, isDeferral } from '../errors/app-error.js';
 import { recordClientClosed, recordConversion, recordConversionFailure } from '../observability/metrics.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import type { ConvertOptions } from '../pipeline/options.js';
+import { CALLER_LEFT, clientClosedBeforeStart } from '../pipeline/cancellation.js';
 import { conversionKey, type ResultCache } from '../store/result-cache.js';
 import type { Converter, ConvertOutcome, QueueCounts } from './converter.js';
 import { factsOf, iso, type JobView } from './jobs.js';
@@ -40,20 +41,23 @@ export class LocalConverter implements Converter {
   }
 
   async convert(input: Uint8Array, options: ConvertOptions, signal?: AbortSignal): Promise<ConvertOutcome> {
+    // Gone before it could be queued (while the body was read or checked): not even worth a hash.
+    if (signal?.aborted) {
+      recordClientClosed();
+      throw clientClosedBeforeStart();
+    }
     const key = conversionKey(input, options);
     const cached = await this.cache.get(key);
     if (cached) return { result: cached, cache: 'hit' };
-
-    // Gone before it could be queued (while the body was read or the cache asked): nothing to start.
     if (signal?.aborted) {
       recordClientClosed();
-      throw new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion started.');
+      throw clientClosedBeforeStart();
     }
     const run = this.start(key, input, options);
     run.waiting++;
     // The trace is aborted only when every caller waiting for it has gone away.
     const leave = () => {
-      if (--run.waiting === 0) run.controller.abort();
+      if (--run.waiting === 0) run.controller.abort(CALLER_LEFT);
     };
     signal?.addEventListener('abort', leave, { once: true });
     try {

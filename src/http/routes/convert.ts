@@ -4,7 +4,10 @@ import type { Config } from '../../config/config.js';
 import { AppError } from '../../errors/app-error.js';
 import { limitsFromConfig } from '../../pipeline/limits.js';
 import { parseExportOptions, parseOptions, type ExportOptions } from '../../pipeline/options.js';
+import { clientClosedBeforeStart } from '../../pipeline/cancellation.js';
 import { admit } from '../../pipeline/stages.js';
+import { recordClientClosed } from '../../observability/metrics.js';
+import { callerGone } from '../caller-gone.js';
 import type { ConversionResult } from '../../pipeline/convert.js';
 import type { Converter, ConvertOutcome } from '../../queue/converter.js';
 import { conversionKey } from '../../store/result-cache.js';
@@ -80,6 +83,7 @@ export function convertRouter(config: Config, converter: Converter, results: Res
 
   router.post('/api/convert', uploadMiddleware(config.MAX_UPLOAD_BYTES), async (req, res) => {
     const startedAt = performance.now();
+    const gone = callerGone(req, res);
     const upload = req.upload!;
     const raw = mergeOptionSources(req.query as Record<string, unknown>, upload.fields);
     const async = wantsAsync(req, raw);
@@ -87,6 +91,12 @@ export function convertRouter(config: Config, converter: Converter, results: Res
     const exportOptions = parseExportOptions(raw);
     // Refuse what the header already condemns (and an answer nobody accepts) before it takes a place in the queue.
     const answer = async ? undefined : negotiate(req, exportOptions.format);
+    // A caller who left while the body was read is not worth a header read: after a burst of
+    // hang-ups the next live request waits behind every such step on the event loop.
+    if (!async && gone.aborted) {
+      recordClientClosed();
+      throw clientClosedBeforeStart();
+    }
     await admit(upload.bytes, options, limits);
 
     if (async) {
@@ -97,13 +107,7 @@ export function convertRouter(config: Config, converter: Converter, results: Res
     }
 
     // The caller going away stops the work (unless another caller waits for the same result).
-    const gone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) gone.abort();
-    });
-    // A client that hung up while the body was read or checked is gone already: 'close' will not come again.
-    if (res.closed || req.socket.destroyed) gone.abort();
-    const outcome = await converter.convert(upload.bytes, options, gone.signal);
+    const outcome = await converter.convert(upload.bytes, options, gone);
     const resultId = resultIdOf(conversionKey(upload.bytes, options));
     await results.save(resultId, outcome.result);
     await sendConversion(res, outcome, startedAt, { answer: answer!, exportOptions, resultId, name: upload.name });
