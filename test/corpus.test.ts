@@ -18,13 +18,6 @@ import { seamScore } from '../src/quality/seam.js';
 
 /** Largest seam score any result may have (issue 9; tiles traced on their own scored up to 0.94). */
 const MAX_SEAM = 0.15;
-/**
- * Known short of MAX_SEAM, held to what they score now so they cannot get worse: the transparent
- * cactus's trunk is shaded across its width, and the flat bands its gradients do not cover draw
- * straight vertical steps down it (0.17; before its glow was drawn as a blurred silhouette, 0.36;
- * tiles made it 0.88). Open in issue 9's closing note.
- */
-const KNOWN_SEAMS: Record<string, number> = { 'transparent/fluent-color_cactus.svg': 0.2 };
 import { testConfig } from './helpers/service.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus');
@@ -64,7 +57,7 @@ async function check(group: Group, file: string, folderTier: 1 | 2 | 3, input: B
   // No straight line of steps where the source is smooth (tile edges): issue 9's seam score.
   const source = await decodePng(input);
   const seam = seamScore(source, renderSvg(result.svg, source.width, source.height));
-  expect(seam.score, `${file}: seam at ${seam.at.axis} ${seam.at.index}`).toBeLessThanOrEqual(KNOWN_SEAMS[`${group}/${file}`] ?? MAX_SEAM);
+  expect(seam.score, `${file}: seam at ${seam.at.axis} ${seam.at.index}`).toBeLessThanOrEqual(MAX_SEAM);
 }
 
 describe.skipIf(!present)('corpus', async () => {
