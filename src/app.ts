@@ -4,6 +4,7 @@ import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from './config/config.js';
 import { AppError, toAppError } from './errors/app-error.js';
+import { ERRORS } from './errors/catalog.js';
 import { methodNotAllowed } from './http/allowed-methods.js';
 import { sendProblem } from './http/problem.js';
 import { apiKeyMiddleware, parseApiKeys } from './http/middleware/api-keys.js';
@@ -64,7 +65,9 @@ export function buildApp({ config, converter, logger, lifecycle = { shuttingDown
           method: req.method,
           route: routeOf(),
           path: req.path.slice(0, 200),
-          status: res.statusCode,
+          // Nothing was answered to a client that left first: its status is CLIENT_CLOSED's, not
+          // the 200 a response starts with.
+          status: res.headersSent ? res.statusCode : ERRORS.CLIENT_CLOSED.status,
           ms: Math.round(performance.now() - started),
           bytes: Number(res.getHeader('Content-Length') ?? 0),
           ...(cache ? { cache: String(cache) } : {}),
