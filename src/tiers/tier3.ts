@@ -137,16 +137,7 @@ function tier3Plans(ctx: StrategyContext, softContent?: RgbaImage): Plan[] {
     // One segmentation of the whole image, then tiles that only trace its borders.
     const segmented = (mergeCost: number): Plan => ({
       engine: 'vtracer',
-      params: {
-        ...VTRACER_CLI_DEFAULTS,
-        mode: 'polygon',
-        colorPrecision: 8,
-        layerDifference: 0,
-        filterSpeckle: 1,
-        tileSize: TILE,
-        tileConcurrency: 2,
-        ...(soft ? { hierarchical: 'cutout' as const } : {}),
-      } satisfies VtracerParams,
+      params: polygons(soft, { colorPrecision: 8, layerDifference: 0, filterSpeckle: 1 }),
       maxSide: side,
       enlarge: true,
       regions: { colours: SEGMENT_COLOURS, alphaThreshold: SOFT_ALPHA_THRESHOLD, segment: { mergeCost, minArea: SEGMENT_MIN_AREA } },
@@ -158,16 +149,7 @@ function tier3Plans(ctx: StrategyContext, softContent?: RgbaImage): Plan[] {
   // a tile edge to show in (kodim13, river stones: seam 0.03).
   const rung = (colorPrecision: number, layerDifference: number, filterSpeckle: number): Plan => ({
     engine: 'vtracer',
-    params: {
-      ...VTRACER_CLI_DEFAULTS,
-      mode: 'polygon',
-      colorPrecision,
-      layerDifference,
-      filterSpeckle,
-      tileSize: TILE,
-      tileConcurrency: 2,
-      ...(soft ? { hierarchical: 'cutout' as const } : {}),
-    } satisfies VtracerParams,
+    params: polygons(soft, { colorPrecision, layerDifference, filterSpeckle }),
     maxSide: side,
     enlarge: true,
     regions: { colours: GLOBAL_COLOURS, alphaThreshold: SOFT_ALPHA_THRESHOLD },
@@ -187,7 +169,19 @@ function tier3Plans(ctx: StrategyContext, softContent?: RgbaImage): Plan[] {
   ];
 }
 
-/** The other engines, where one is asked for by name (or vtracer's rungs all fall short). */
+/** vtracer as every tier-3 rung runs it: polygons, in tiles, cut out where the alpha is soft. */
+function polygons(soft: boolean, layering: Pick<VtracerParams, 'colorPrecision' | 'layerDifference' | 'filterSpeckle'>): VtracerParams {
+  return {
+    ...VTRACER_CLI_DEFAULTS,
+    mode: 'polygon',
+    ...layering,
+    tileSize: TILE,
+    tileConcurrency: 2,
+    ...(soft ? { hierarchical: 'cutout' as const } : {}),
+  };
+}
+
+/** The other engines' plans: tier 3 runs them only for a caller who names one of those engines. */
 function fallbacks(ctx: StrategyContext, side: number): Plan[] {
   const colors = ctx.options.maxColors ?? 24;
   return [
