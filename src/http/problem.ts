@@ -8,11 +8,7 @@ export function sendProblem(res: Response, error: AppError, instance?: string): 
   // A client that hung up was not refused; it is counted as a client_closed conversion outcome.
   if (error.status < 500 && error.code !== 'CLIENT_CLOSED') rejected.inc({ code: error.code });
   // Nobody is left to read it: writing to a destroyed socket only builds an error to throw away.
-  // The status still says what the answer would have been.
-  if (res.destroyed || res.req.socket?.destroyed) {
-    res.statusCode = error.status;
-    return;
-  }
+  if (res.destroyed || res.req.socket?.destroyed) return;
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   if (error.code === 'UPLOAD_TOO_LARGE') {
     // The rest of an oversized body is not worth reading: answer, then close the connection instead

@@ -25,10 +25,6 @@ export const clientClosed = (cause?: unknown): AppError =>
  */
 export const CALLER_LEFT = 'caller left';
 
-/** The CLIENT_CLOSED refusal of a caller who left before its conversion was handed to the queue. */
-export const clientClosedBeforeStart = (): AppError =>
-  new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion started.');
-
 /** Throws CLIENT_CLOSED when the caller of the conversion running here has gone away. */
 export function throwIfCancelled(): void {
   if (current.getStore()?.()) throw clientClosed();

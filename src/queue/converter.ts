@@ -1,4 +1,6 @@
 /** What the HTTP layer needs from the conversion back end, in both modes. */
+import { AppError } from '../errors/app-error.js';
+import { recordClientClosed } from '../observability/metrics.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import type { ConvertOptions } from '../pipeline/options.js';
 import type { JobView } from './jobs.js';
@@ -28,4 +30,14 @@ export interface Converter {
   isReady(): Promise<boolean>;
   counts(): Promise<QueueCounts>;
   close(): Promise<void>;
+}
+
+/**
+ * A caller who left before its conversion was queued: counted as the client_closed outcome and
+ * refused before any more work (header read, hash, cache lookup) is spent on it.
+ */
+export function refuseIfCallerGone(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  recordClientClosed();
+  throw new AppError('CLIENT_CLOSED', 'The client closed the request before the conversion started.');
 }

@@ -8,9 +8,9 @@ import { AppError, isDeferral } from '../errors/app-error.js';
 import { recordClientClosed, recordConversion, recordConversionFailure } from '../observability/metrics.js';
 import type { ConversionResult } from '../pipeline/convert.js';
 import type { ConvertOptions } from '../pipeline/options.js';
-import { CALLER_LEFT, clientClosedBeforeStart } from '../pipeline/cancellation.js';
+import { CALLER_LEFT } from '../pipeline/cancellation.js';
 import { conversionKey, type ResultCache } from '../store/result-cache.js';
-import type { Converter, ConvertOutcome, QueueCounts } from './converter.js';
+import { refuseIfCallerGone, type Converter, type ConvertOutcome, type QueueCounts } from './converter.js';
 import { factsOf, iso, type JobView } from './jobs.js';
 import type { TracePool } from './thread-pool.js';
 
@@ -42,17 +42,11 @@ export class LocalConverter implements Converter {
 
   async convert(input: Uint8Array, options: ConvertOptions, signal?: AbortSignal): Promise<ConvertOutcome> {
     // Gone before it could be queued (while the body was read or checked): not even worth a hash.
-    if (signal?.aborted) {
-      recordClientClosed();
-      throw clientClosedBeforeStart();
-    }
+    refuseIfCallerGone(signal);
     const key = conversionKey(input, options);
     const cached = await this.cache.get(key);
     if (cached) return { result: cached, cache: 'hit' };
-    if (signal?.aborted) {
-      recordClientClosed();
-      throw clientClosedBeforeStart();
-    }
+    refuseIfCallerGone(signal);
     const run = this.start(key, input, options);
     run.waiting++;
     // The trace is aborted only when every caller waiting for it has gone away.

@@ -4,12 +4,10 @@ import type { Config } from '../../config/config.js';
 import { AppError } from '../../errors/app-error.js';
 import { limitsFromConfig } from '../../pipeline/limits.js';
 import { parseExportOptions, parseOptions, type ExportOptions } from '../../pipeline/options.js';
-import { clientClosedBeforeStart } from '../../pipeline/cancellation.js';
 import { admit } from '../../pipeline/stages.js';
-import { recordClientClosed } from '../../observability/metrics.js';
 import { callerGone } from '../caller-gone.js';
 import type { ConversionResult } from '../../pipeline/convert.js';
-import type { Converter, ConvertOutcome } from '../../queue/converter.js';
+import { refuseIfCallerGone, type Converter, type ConvertOutcome } from '../../queue/converter.js';
 import { conversionKey } from '../../store/result-cache.js';
 import { resultIdOf, type ResultStore } from '../../store/result-store.js';
 import { negotiate, sendExport, setResultHeaders, type Answer } from '../export-response.js';
@@ -93,10 +91,7 @@ export function convertRouter(config: Config, converter: Converter, results: Res
     const answer = async ? undefined : negotiate(req, exportOptions.format);
     // A caller who left while the body was read is not worth a header read: after a burst of
     // hang-ups the next live request waits behind every such step on the event loop.
-    if (!async && gone.aborted) {
-      recordClientClosed();
-      throw clientClosedBeforeStart();
-    }
+    if (!async) refuseIfCallerGone(gone);
     await admit(upload.bytes, options, limits);
 
     if (async) {
