@@ -173,6 +173,32 @@ describe('warm after cancellations', () => {
       await pool.destroy();
     }
   });
+  it('a slot freed by a hang-up goes to a caller who is still there, not to a waiter who hangs up in the same burst', async () => {
+    const pool = new TracePool(testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 600_000, MAX_MEGAPIXELS_IN_FLIGHT: 1000 }));
+    try {
+      await pool.warm;
+      const large = await blankPng(3000, 2000);
+      const started: string[] = [];
+      const run = (name: string, input: Buffer, signal?: AbortSignal) =>
+        pool.convert(input, name === 'live' ? options : { tier: 3, engine: 'auto' }, { signal, onProgress: () => void (started.includes(name) || started.push(name)) });
+      const first = new AbortController();
+      const second = new AbortController();
+      const answers = [errorOf(run('first', large, first.signal)), errorOf(run('second', large, second.signal))];
+      const live = run('live', await smallLogo());
+      await until('the first trace started', () => started.includes('first'));
+      // Two hang-ups a turn of the event loop apart, as two closed connections arrive: the first
+      // frees a slot while the second caller still waits for it.
+      first.abort();
+      await new Promise((r) => setImmediate(r));
+      second.abort();
+      for (const answer of answers) expect((await answer)?.code).toBe('CLIENT_CLOSED');
+      expect((await live).svg).toMatch(/^<svg/);
+      expect(started).toEqual(['first', 'live']);
+      await until('the cancelled trace has stopped', () => pool.stats().active === 0 && pool.stats().pixelsInFlight === 0);
+    } finally {
+      await pool.destroy();
+    }
+  });
 });
 
 describe.runIf(process.platform === 'linux')('cancelled traces yield the CPU', () => {

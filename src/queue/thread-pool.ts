@@ -13,7 +13,12 @@
  *
  * A conversion is handed to a thread only when one is free for it (tasks on threads, cancelled ones
  * included, stay within the thread count): a burst of callers that hang up never leaves a queue of
- * cancelled tasks in front of the next caller, who always starts on an idle, warm thread.
+ * cancelled tasks in front of the next caller, who always starts on an idle, warm thread. Hang-ups
+ * come in bursts (a client pool closing, a proxy dropping its connections), and the event loop
+ * learns of them one socket at a time: a slot freed by one is handed on once the hang-ups have
+ * stopped coming (HANG_UP_QUIET_MS without one), so it goes to a caller who is still there rather
+ * than to a waiter whose hang-up is next in line (measured: without this, the spare thread started
+ * a dead 1600x1200 trace in most bursts, beside the next live request).
  *
  * Admission is by decoded pixels as well as by count: a conversion starts only while the
  * megapixels in flight stay within MAX_MEGAPIXELS_IN_FLIGHT (first come, first served, so a large
@@ -69,6 +74,11 @@ export const THREAD_YOUNG_GENERATION_MB = 8;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A burst of hang-ups is over when none came for this long (the event loop takes in one per socket, well under 1 ms each). */
+export const HANG_UP_QUIET_MS = 5;
+/** However long a burst lasts, a freed slot is handed on after at most this long. */
+export const HANG_UP_MAX_HOLD_MS = 100;
+
 export class TracePool {
   private readonly piscina: Piscina<TraceTask, TraceReply>;
   /** Conversions submitted and not finished; `running` of them have been taken by a thread. */
@@ -90,6 +100,11 @@ export class TracePool {
   private live = 0;
   /** Conversions handed to a thread and not finished: the live ones and those whose caller left. */
   private onThreads = 0;
+  /** Callers that hung up since the start (admitted or waiting): tells when a burst of them is over. */
+  private hangUps = 0;
+  /** Slots freed by callers who left, held until their burst of hang-ups is over. */
+  private heldSlots = 0;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: Config,
@@ -196,9 +211,27 @@ export class TracePool {
     );
   }
 
-  private releaseSlot(): void {
-    this.live--;
-    this.admitWaiting();
+  /**
+   * Frees the slot of a caller who left once no hang-up has come for HANG_UP_QUIET_MS (at most
+   * HANG_UP_MAX_HOLD_MS): the waiters who left in the same burst are dropped from the queue first.
+   */
+  private releaseSlotAfterHangUps(): void {
+    this.heldSlots++;
+    if (this.holdTimer) return;
+    const heldSince = Date.now();
+    let seen = this.hangUps;
+    const settle = () => {
+      if (this.hangUps !== seen && Date.now() - heldSince < HANG_UP_MAX_HOLD_MS) {
+        seen = this.hangUps;
+        this.holdTimer = setTimeout(settle, HANG_UP_QUIET_MS);
+        return;
+      }
+      this.holdTimer = undefined;
+      this.live -= this.heldSlots;
+      this.heldSlots = 0;
+      this.admitWaiting();
+    };
+    this.holdTimer = setTimeout(settle, HANG_UP_QUIET_MS);
   }
 
   private take(pixels: number): void {
@@ -264,6 +297,7 @@ export class TracePool {
     const gone = new Promise<never>((_, reject) => (callerGone = reject));
     gone.catch(() => undefined);
     const onCallerAbort = () => {
+      this.hangUps++;
       // Not admitted yet: simply dropped from the wait.
       if (!admitted) return abort('caller');
       // Handed to a thread: ask the trace to stop and answer now; terminate the thread only if it
@@ -272,10 +306,11 @@ export class TracePool {
       Atomics.store(cancel, 0, 1);
       // What it still runs (a native call cannot be interrupted) yields the CPU to live requests.
       if (osThread !== undefined) deprioritize(osThread);
-      // Its slot goes to the next conversion now (on the spare thread); its pixels stay counted until it stops.
+      // Its slot goes to the next conversion (on the spare thread) once this burst of hang-ups is
+      // over; its pixels stay counted until it stops.
       if (slotHeld) {
         slotHeld = false;
-        this.releaseSlot();
+        this.releaseSlotAfterHangUps();
       }
       graceTimer = setTimeout(() => controller.abort('caller'), this.config.CANCEL_GRACE_MS);
       callerGone(clientClosed());
@@ -368,10 +403,12 @@ export class TracePool {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.holdTimer);
     await this.piscina.close();
   }
 
   async destroy(): Promise<void> {
+    clearTimeout(this.holdTimer);
     await this.piscina.destroy();
   }
 }
