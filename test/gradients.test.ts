@@ -121,6 +121,35 @@ describe('gradient fit', () => {
   });
 });
 
+describe('one segmentation shared by the rungs of a ladder', () => {
+  // Photo-like: a lit ramp, two soft blobs and noise, so every limit merges differently.
+  let seed = 99;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 24;
+  const photo = image((x, y) => {
+    const blob = Math.max(0, 60 - Math.hypot(x - 30, y - 25) * 3) + Math.max(0, 50 - Math.hypot(x - 70, y - 40) * 2.5);
+    const v = (x * 160) / W + blob;
+    return [Math.round(Math.min(255, 40 + v + noise())), Math.round(Math.min(255, 70 + v * 0.6 + noise())), Math.round(Math.min(255, 120 - v * 0.3 + noise())), 255];
+  });
+
+  it('segmenting one image at any sequence of limits gives, every time, what a fresh segmentation at that limit gives', () => {
+    const seen: number[] = [];
+    for (const mergeCost of [0.001, 0.004, 0.008, 0.0005, 0.002, 0.002]) {
+      const options = { colours: 64, mergeCost, minArea: 16, alphaThreshold: 16, gradients: true };
+      const shared = segmentImage(photo, options);
+      // A new image object shares nothing with the runs before.
+      const fresh = segmentImage({ ...photo, data: photo.data.slice() }, options);
+      expect(shared.regions).toBe(fresh.regions);
+      expect(Buffer.from(shared.labels.buffer).equals(Buffer.from(fresh.labels.buffer))).toBe(true);
+      expect(Buffer.from(shared.image.data).equals(Buffer.from(fresh.image.data))).toBe(true);
+      seen.push(shared.regions);
+    }
+    // Coarser limits leave fewer regions: the limits really cut the merge at different places.
+    expect(seen[0]).toBeGreaterThan(seen[1]!);
+    expect(seen[1]).toBeGreaterThan(seen[2]!);
+    expect(seen[3]).toBeGreaterThan(seen[0]!);
+  });
+});
+
 const config = testConfig();
 async function convertPng(img: RgbaImage, raw: Record<string, string>) {
   const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 4 } }).png().toBuffer();
