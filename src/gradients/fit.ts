@@ -61,6 +61,18 @@ export class Moments {
     m.merge(this);
     return m;
   }
+
+  /** Becomes the union of `a` and `b` (the same sums clone-and-merge gives), allocating nothing. */
+  assignUnion(a: Moments, b: Moments): this {
+    for (let i = 0; i < this.geo.length; i++) this.geo[i] = a.geo[i]! + b.geo[i]!;
+    for (let i = 0; i < this.ch.length; i++) this.ch[i] = a.ch[i]! + b.ch[i]!;
+    this.pixels = a.pixels + b.pixels;
+    this.minX = Math.min(a.minX, b.minX);
+    this.minY = Math.min(a.minY, b.minY);
+    this.maxX = Math.max(a.maxX, b.maxX);
+    this.maxY = Math.max(a.maxY, b.maxY);
+    return this;
+  }
 }
 
 function addGeo(g: Float64Array, o: number, w: number, x: number, y: number, q: number): void {
