@@ -19,7 +19,14 @@ export interface RegionFillOptions {
   /** Squared Oklab error one byte of SVG must buy (default LAMBDA). */
   lambda?: number;
   /** A segmentation of the image (segment.ts): paints are fitted per segment instead of per path. */
-  segments?: { labels: Int32Array; regions: number };
+  segments?: Segments;
+}
+
+export interface Segments {
+  labels: Int32Array;
+  regions: number;
+  /** The image's pixels in Oklab where they have a label, as the segmentation computed them (else computed here). */
+  labs?: Float32Array;
 }
 
 /**
@@ -61,7 +68,9 @@ export function fillRegions(svg: string, image: RgbaImage, options: RegionFillOp
   const regionCount = labels ? options.segments!.regions : paths.length;
   const pixelRegion = labels ? (p: number) => labels[p]! : (p: number) => owner[p]!;
   // Float32 is ample for Oklab per pixel (the sums are kept in Float64) and halves the largest buffer of a photo.
-  const lab = new Float32Array(width * height * 3);
+  // A segmentation has converted every labelled pixel already (the same values): only those are read.
+  const known = options.segments?.labs?.length === width * height * 3 ? options.segments.labs : undefined;
+  const lab = known ?? new Float32Array(width * height * 3);
   const regions: Region[] = Array.from({ length: regionCount }, () => ({ moments: new Moments(), mergedInto: -1, fit: null!, cost: 0, centre: null, radial: null }));
   // Majority votes (Boyer-Moore): the shape under each path, and with segments, each path's segment.
   const vote = new Int32Array(paths.length).fill(-1);
@@ -69,7 +78,7 @@ export function fillRegions(svg: string, image: RgbaImage, options: RegionFillOp
   const segVote = new Int32Array(paths.length).fill(-1);
   const segVotes = new Int32Array(paths.length);
   for (let p = 0, o = 0; p < owner.length; p++, o += 4) {
-    linearRgbToOklabInto(SRGB8_TO_LINEAR[data[o]!]!, SRGB8_TO_LINEAR[data[o + 1]!]!, SRGB8_TO_LINEAR[data[o + 2]!]!, lab, p * 3);
+    if (!known) linearRgbToOklabInto(SRGB8_TO_LINEAR[data[o]!]!, SRGB8_TO_LINEAR[data[o + 1]!]!, SRGB8_TO_LINEAR[data[o + 2]!]!, lab, p * 3);
     const r = pixelRegion(p);
     if (r >= 0) regions[r]!.moments.add((p % width) + 0.5, Math.floor(p / width) + 0.5, lab[p * 3]!, lab[p * 3 + 1]!, lab[p * 3 + 2]!, data[o + 3]! / 255);
     const j = owner[p]!;

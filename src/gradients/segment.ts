@@ -41,6 +41,8 @@ export interface Segmentation {
   /** Region of every pixel (dense numbers from 0), -1 where transparent. */
   labels: Int32Array;
   regions: number;
+  /** Every pixel of the source in Oklab (3 per pixel), where it has a region: shared, read only. */
+  labs: Float32Array;
 }
 
 /**
@@ -79,7 +81,7 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
   const n = width * height;
   const base = baseOf(image, options);
   const { comp, count, labs } = base;
-  if (count === 0) return { image, labels: comp.slice(), regions: 0 };
+  if (count === 0) return { image, labels: comp.slice(), regions: 0, labs };
 
   // Stage 1, flat colours (cheap: sums only), carried on from a finer limit where one was run.
   let stage1 = base.flatMerge;
@@ -151,7 +153,7 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
     out[o + 2] = v & 255;
     out[o + 3] = 255;
   }
-  return { image: { width, height, data: out }, labels, regions };
+  return { image: { width, height, data: out }, labels, regions, labs };
 }
 
 function baseOf(image: RgbaImage, options: SegmentOptions): Base {

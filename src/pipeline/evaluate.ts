@@ -11,7 +11,7 @@ import type { DecodedImage } from './decode.js';
 import { addGapFiller, fitSvgToSize, optimizeSvg, snapColours } from './optimize.js';
 import { toIntegerGrid, type GridSvg } from './integer-grid.js';
 import type { Rgb } from '../color/quantize.js';
-import { fillRegions } from '../gradients/fill.js';
+import { fillRegions, type Segments } from '../gradients/fill.js';
 import { toOutlines } from './stroke-style.js';
 import { keepShapes, shapeOptions } from '../shapes/keep.js';
 import { withGlow, type GlowLayer } from '../soft-edges/layer.js';
@@ -28,7 +28,7 @@ export interface Finish {
    * Refit every region's paint to these pixels (the traced image before any colour reduction,
    * same size): flat with opacity, or gradients where they pay (see gradients/fill.ts).
    */
-  regions?: { image: RgbaImage; gradients: boolean; segments?: { labels: Int32Array; regions: number } };
+  regions?: { image: RgbaImage; gradients: boolean; segments?: Segments };
   /** draw_style=stroke: every outline stroked this many *source* pixels wide, nothing filled (no gap filler then). */
   outline?: number;
   /** A glow drawn under the result (src/soft-edges/): the source's shape fades out into it. */

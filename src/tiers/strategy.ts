@@ -203,7 +203,7 @@ export async function evaluatePlan(ctx: StrategyContext, plan: Plan): Promise<Ca
     if (segment) {
       const seg = segmentImage(planned, { colours: maxColors, alphaThreshold, gradients, ...segment });
       image = seg.image;
-      finish.regions = { image: planned, gradients, segments: { labels: seg.labels, regions: seg.regions } };
+      finish.regions = { image: planned, gradients, segments: { labels: seg.labels, regions: seg.regions, labs: seg.labs } };
     } else {
       image = globallyQuantised(planned, maxColors, alphaThreshold);
       finish.regions = { image: planned, gradients };
