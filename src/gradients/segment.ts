@@ -92,7 +92,9 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
   // Stage 2 changes the partition only for this limit: it works on copies.
   const parent = stage1.parent.slice();
   const flat = stage1.flat.slice();
-  const adj = stage1.adj.map((m) => new Map(m));
+  // Only regions with neighbours are ever changed by a merge (the one kept and the neighbours of
+  // the one gone), so the many empty lists of regions merged away are shared, not copied.
+  const adj = stage1.adj.map((m) => (m.size === 0 ? m : new Map(m)));
   const find = finder(parent);
 
   // Stage 2, on the regions left: a merge may also be explained by one linear gradient.
