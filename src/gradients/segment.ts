@@ -200,9 +200,9 @@ function buildBase(image: RgbaImage, options: SegmentOptions): Base {
 
   const flat = new Float64Array(count * 4); // pixels, sum L, sum a, sum b
   const lab = [0, 0, 0];
-  const labs = new Float32Array(count === 0 ? 0 : n * 3);
+  const labs = new Float32Array(n * 3);
   const sd = seen.data;
-  for (let p = 0, o = 0; p < n && count > 0; p++, o += 4) {
+  for (let p = 0, o = 0; p < n; p++, o += 4) {
     const c = comp[p]!;
     if (c < 0) continue;
     linearRgbToOklabInto(SRGB8_TO_LINEAR[sd[o]!]!, SRGB8_TO_LINEAR[sd[o + 1]!]!, SRGB8_TO_LINEAR[sd[o + 2]!]!, lab);

@@ -6,7 +6,8 @@
  * WORKER_THREADS conversions run at once, on WORKER_THREADS + 1 threads created at start that stay
  * (unless THREAD_IDLE_TIMEOUT_MS is set); each is warmed before it takes a task, and a terminated
  * one is replaced and warmed in the background. A caller that goes away is answered at once, its
- * slot goes to the next conversion (on the spare thread) and its trace is asked to stop at its next
+ * slot goes to the next conversion (on the spare thread, once its burst of hang-ups is over, see
+ * below) and its trace is asked to stop at its next
  * check, so no thread is lost: it runs to that check in the background on its own thread, its
  * pixels still counted in flight. Only a trace that ignores that for CANCEL_GRACE_MS is terminated
  * (a native call it is in would run on anyway: terminating frees no CPU, and costs a cold thread).
