@@ -48,10 +48,11 @@ export interface Segmentation {
 /**
  * What every rung of a ladder shares for one image: the palette's connected regions, their flat
  * sums and every pixel in Oklab (about 20 bytes a trace pixel, held while the image is), and the
- * flat merge at the finest limit run so far. A ladder segments the same image at several limits,
- * and the flat merge up to a larger limit is the one up to a smaller limit carried on (same
- * candidates, cheapest first): Kodak photos try one coarser rung after their start in 7 cases of
- * 10, and that rung cost the whole segmentation again (kodim05: ~700 ms of its ~2 s).
+ * flat merge at the coarsest limit run so far, with the list of its merges in order. A ladder
+ * segments the same image at several limits, and the flat merge up to a larger limit is the one
+ * up to a smaller limit carried on (same candidates, cheapest first): a coarser rung carries it on,
+ * a finer one replays the first merges of the list (those before the first that costs more than
+ * its limit). Either had cost the whole segmentation again (kodim05: ~700 ms of its ~2 s).
  */
 interface Base {
   /** Connected component of every pixel, -1 where transparent (never changed once built). */
@@ -61,7 +62,7 @@ interface Base {
   flat: Float64Array;
   /** Every pixel in Oklab (true colour). */
   labs: Float32Array;
-  /** The flat merge at the finest limit asked for so far, to be carried on to coarser ones. */
+  /** The flat merge at the coarsest limit asked for so far, carried on to coarser ones. */
   flatMerge?: FlatMerge;
 }
 
@@ -71,6 +72,15 @@ interface FlatMerge {
   adj: Map<number, number>[];
   flat: Float64Array;
   run: MergeRun;
+  /** Every merge made, in order: what was kept, what went, and what it cost. */
+  log: MergeLog;
+}
+
+/** The partition of a flat merge: what stage 2 starts from, its own to change. */
+interface Partition {
+  parent: Int32Array;
+  flat: Float64Array;
+  adj: Map<number, number>[];
 }
 
 const bases = new WeakMap<RgbaImage, Map<string, Base>>();
@@ -83,18 +93,20 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
   const { comp, count, labs } = base;
   if (count === 0) return { image, labels: comp.slice(), regions: 0, labs };
 
-  // Stage 1, flat colours (cheap: sums only), carried on from a finer limit where one was run.
-  let stage1 = base.flatMerge;
-  if (!stage1 || stage1.limit > options.mergeCost) base.flatMerge = stage1 = startFlatMerge(base, width, n, options.minArea);
-  stage1.run.runTo(options.mergeCost);
-  stage1.limit = options.mergeCost;
-
-  // Stage 2 changes the partition only for this limit: it works on copies.
-  const parent = stage1.parent.slice();
-  const flat = stage1.flat.slice();
-  // Only regions with neighbours are ever changed by a merge (the one kept and the neighbours of
-  // the one gone), so the many empty lists of regions merged away are shared, not copied.
-  const adj = stage1.adj.map((m) => (m.size === 0 ? m : new Map(m)));
+  // Stage 1, flat colours (cheap: sums only): carried on, or replayed up to a finer limit.
+  const stage1 = (base.flatMerge ??= startFlatMerge(base, width, n, options.minArea));
+  let partition: Partition;
+  if (options.mergeCost >= stage1.limit) {
+    stage1.run.runTo(options.mergeCost);
+    stage1.limit = options.mergeCost;
+    // Stage 2 changes the partition only for this limit: it works on copies. Only regions with
+    // neighbours are ever changed by a merge (the one kept and the neighbours of the one gone),
+    // so the many empty lists of regions merged away are shared, not copied.
+    partition = { parent: stage1.parent.slice(), flat: stage1.flat.slice(), adj: stage1.adj.map((m) => (m.size === 0 ? m : new Map(m))) };
+  } else {
+    partition = replayFlatMerge(base, width, n, stage1.log, options.mergeCost);
+  }
+  const { parent, flat, adj } = partition;
   const find = finder(parent);
 
   // Stage 2, on the regions left: a merge may also be explained by one linear gradient.
@@ -218,10 +230,9 @@ function buildBase(image: RgbaImage, options: SegmentOptions): Base {
   return { comp, count, flat, labs };
 }
 
-/** The flat merge from the components (nothing merged yet), with Ward's added error of merging two means. */
-function startFlatMerge(base: Base, width: number, n: number, minArea: number): FlatMerge {
+/** Adjacency of the components, with shared boundary length. */
+function componentAdjacency(base: Base, width: number, n: number): Map<number, number>[] {
   const { comp, count } = base;
-  // Adjacency with shared boundary length.
   const adj: Map<number, number>[] = Array.from({ length: count }, () => new Map());
   const link = (a: number, b: number) => {
     if (a < 0 || b < 0 || a === b) return;
@@ -234,8 +245,16 @@ function startFlatMerge(base: Base, width: number, n: number, minArea: number): 
     if ((p + 1) % width !== 0) link(c, comp[p + 1]!);
     if (p + width < n) link(c, comp[p + width]!);
   }
+  return adj;
+}
+
+/** The flat merge from the components (nothing merged yet), with Ward's added error of merging two means. */
+function startFlatMerge(base: Base, width: number, n: number, minArea: number): FlatMerge {
+  const { count } = base;
+  const adj = componentAdjacency(base, width, n);
   const parent = new Int32Array(count).map((_, i) => i);
   const flat = base.flat.slice();
+  const log = new MergeLog();
   const size = (i: number) => flat[i * 4]!;
   const small = (a: number, b: number) => Math.min(size(a), size(b)) < minArea;
   const run = new MergeRun(adj, parent, finder(parent), size, (a, b, boundary) => {
@@ -245,10 +264,67 @@ function startFlatMerge(base: Base, width: number, n: number, minArea: number): 
     for (let k = 1; k < 4; k++) d += (flat[a * 4 + k]! / na - flat[b * 4 + k]! / nb) ** 2;
     const cost = ((na * nb) / (na + nb)) * d / boundary;
     return small(a, b) ? cost - 1e9 : cost;
-  }, (keep, gone) => {
+  }, (keep, gone, cost) => {
     for (let k = 0; k < 4; k++) flat[keep * 4 + k]! += flat[gone * 4 + k]!;
+    log.push(keep, gone, cost);
   });
-  return { limit: -Infinity, parent, adj, flat, run };
+  return { limit: -Infinity, parent, adj, flat, run, log };
+}
+
+/**
+ * The flat merge up to `limit`, below the one run so far: its merges before the first that cost
+ * more than `limit`, made again on the components. A run to `limit` would have popped the same
+ * candidates in the same order up to that one, and stopped there.
+ */
+function replayFlatMerge(base: Base, width: number, n: number, log: MergeLog, limit: number): Partition {
+  const adj = componentAdjacency(base, width, n);
+  const parent = new Int32Array(base.count).map((_, i) => i);
+  const flat = base.flat.slice();
+  for (let i = 0; i < log.size && log.cost[i]! <= limit; i++) {
+    const keep = log.keep[i]!;
+    const gone = log.gone[i]!;
+    parent[gone] = keep;
+    for (let k = 0; k < 4; k++) flat[keep * 4 + k]! += flat[gone * 4 + k]!;
+    joinAdjacency(adj, keep, gone);
+  }
+  return { parent, flat, adj };
+}
+
+/** `gone`'s neighbours become `keep`'s, their boundaries added up. */
+function joinAdjacency(adj: Map<number, number>[], keep: number, gone: number): void {
+  const ka = adj[keep]!;
+  ka.delete(gone);
+  for (const [o, len] of adj[gone]!) {
+    if (o === keep) continue;
+    ka.set(o, (ka.get(o) ?? 0) + len);
+    const ao = adj[o]!;
+    ao.delete(gone);
+    ao.set(keep, (ao.get(keep) ?? 0) + len);
+  }
+  adj[gone] = new Map();
+}
+
+/** The merges of a run, in order, in growable typed arrays. */
+class MergeLog {
+  keep = new Int32Array(1024);
+  gone = new Int32Array(1024);
+  cost = new Float64Array(1024);
+  size = 0;
+  push(keep: number, gone: number, cost: number): void {
+    if (this.size === this.keep.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.keep = grow(this.keep);
+      this.gone = grow(this.gone);
+      this.cost = grow(this.cost);
+    }
+    this.keep[this.size] = keep;
+    this.gone[this.size] = gone;
+    this.cost[this.size++] = cost;
+  }
 }
 
 /** Union-find root lookup with path halving. */
@@ -352,7 +428,7 @@ class MergeRun {
     private readonly find: (i: number) => number,
     private readonly size: (i: number) => number,
     private readonly cost: (a: number, b: number, boundary: number) => number,
-    private readonly merge: (keep: number, gone: number) => void,
+    private readonly merge: (keep: number, gone: number, cost: number) => void,
   ) {
     for (let a = 0; a < adj.length; a++) {
       if (parent[a] !== a) continue;
@@ -380,17 +456,8 @@ class MergeRun {
       // The region with more neighbours stays: adjacency moves the cheaper way.
       const [keep, gone] = adj[a]!.size >= adj[b]!.size ? [a, b] : [b, a];
       parent[gone] = keep;
-      this.merge(keep, gone);
-      const ka = adj[keep]!;
-      ka.delete(gone);
-      for (const [o, len] of adj[gone]!) {
-        if (o === keep) continue;
-        ka.set(o, (ka.get(o) ?? 0) + len);
-        const ao = adj[o]!;
-        ao.delete(gone);
-        ao.set(keep, (ao.get(keep) ?? 0) + len);
-      }
-      adj[gone] = new Map();
+      this.merge(keep, gone, c);
+      joinAdjacency(adj, keep, gone);
     }
   }
 }
