@@ -10,6 +10,8 @@ import type { DecodedImage } from '../src/pipeline/decode.js';
 import type { Finish } from '../src/pipeline/evaluate.js';
 import { parseOptions } from '../src/pipeline/options.js';
 import { mapToPalette, pickBest, planFinish, planParams, searchLadder, searchPlans, type Candidate, type Plan, type StrategyContext } from '../src/tiers/strategy.js';
+import { searchWindow } from '../src/pipeline/stages.js';
+import { SEARCH_BUDGET_MS } from '../src/tiers/thresholds.js';
 import { tier1Plans } from '../src/tiers/tier1.js';
 import { tier2Plans } from '../src/tiers/tier2.js';
 import { RENDER_AIM, softAlphaShare, tier3, tier3Ladder, tier3Start, tier3TraceSide } from '../src/tiers/tier3.js';
@@ -28,6 +30,7 @@ function context(opts: {
   features?: Partial<Features>;
   raw?: Record<string, string>;
   budgetMs?: number;
+  climbMs?: number;
   width?: number;
   height?: number;
 }) {
@@ -39,6 +42,7 @@ function context(opts: {
     options,
     target: opts.target ?? 0.85,
     budgetEndsAt: Date.now() + (opts.budgetMs ?? 60_000),
+    climbEndsAt: Date.now() + (opts.climbMs ?? opts.budgetMs ?? 60_000),
     resized: async () => source(opts.width ?? 64, opts.height ?? 64),
     evaluate: async (engine: EngineName, params: object, _image: RgbaImage, label: string, finish?: Finish): Promise<Candidate> => {
       calls.push({ label, params, finish });
@@ -122,6 +126,32 @@ describe('searchLadder', () => {
     const { ctx, calls } = context({ scores: { r3: 0.7, r5: 0.9 }, budgetMs: -1 });
     expect((await searchLadder(ctx, ladder, 3)).label).toBe('r3');
     expect(calls).toHaveLength(1);
+  });
+
+  it('short of the target, climbs past the spent budget until the climb limit; once met, stops at the budget', async () => {
+    // Budget spent, climb time left: climbs to the rung that meets, then tries nothing coarser.
+    const climbing = context({ scores: { r2: 0.8, r4: 0.84, r5: 0.95, r3: 0.9 }, budgetMs: -1, climbMs: 60_000 });
+    expect((await searchLadder(climbing.ctx, ladder, 2, { coarserMargin: 0.04 })).label).toBe('r5');
+    expect(climbing.calls.map((c) => c.label)).toEqual(['r2', 'r4', 'r5']);
+    // Both spent: the first rung's answer, short as it is.
+    const spent = context({ scores: { r2: 0.8, r4: 0.9 }, budgetMs: -1, climbMs: -1 });
+    expect((await searchLadder(spent.ctx, ladder, 2)).label).toBe('r2');
+    expect(spent.calls).toHaveLength(1);
+    // The plain search too: short plans go on while climb time is left.
+    const plans = context({ scores: { r0: 0.7, r1: 0.8, r2: 0.9 }, budgetMs: -1, climbMs: 60_000 });
+    expect((await searchPlans(plans.ctx, ladder.slice(0, 3))).label).toBe('r2');
+    expect(plans.calls).toHaveLength(3);
+  });
+});
+
+describe('searchWindow', () => {
+  it('the tier\'s budget for a smaller candidate, its remaining time to reach the target; a caller\'s budget bounds both', () => {
+    const now = 1_000_000;
+    const deadline = now + 15_000;
+    expect(searchWindow(now, deadline, 3)).toEqual({ budgetEndsAt: now + SEARCH_BUDGET_MS[3], climbEndsAt: now + 9_000 });
+    expect(searchWindow(now, deadline, 3, 800)).toEqual({ budgetEndsAt: now + 800, climbEndsAt: now + 800 });
+    // Never past the share of the deadline kept for scoring and answering, budget or not.
+    expect(searchWindow(now, now + 1_000, 1, 5_000)).toEqual({ budgetEndsAt: now + 600, climbEndsAt: now + 600 });
   });
 });
 
@@ -250,8 +280,13 @@ describe('tier 3', () => {
     for (const p of [...tier1Plans(ctx), ...tier2Plans(ctx)]) expect(planFinish(ctx, p).shapes).toBe(true);
   });
 
-  it('photos start higher on the ladder than smooth rendered art', () => {
-    expect(tier3Start(context({ scores: {}, features: { flatShare: 0.4 } }).ctx)).toBeGreaterThan(tier3Start(context({ scores: {}, features: { flatShare: 0.95 } }).ctx));
+  it('photos and smooth rendered art start at merge cost 0.004, with two coarser rungs below to go down to', () => {
+    for (const flatShare of [0.4, 0.95]) {
+      const { ctx } = context({ scores: {}, features: { flatShare } });
+      const rungs = tier3Ladder(ctx).filter((p) => p.engine === 'vtracer');
+      expect(rungs[tier3Start(ctx)]!.label).toBe('regions merged up to 0.004 per boundary pixel');
+      expect(tier3Start(ctx)).toBe(2);
+    }
   });
 });
 

@@ -72,6 +72,17 @@ const need = <T>(value: T | undefined, what: string): T => {
 /** Share of the remaining time a strategy may spend searching; the rest is kept for scoring and answering. */
 const SEARCH_SHARE = 0.6;
 
+/**
+ * How long a strategy may search: for a smaller candidate, the search budget (the caller's
+ * time_budget_ms, else the tier's); while none meets the target, the tier's remaining time. A
+ * caller's own budget bounds both.
+ */
+export function searchWindow(now: number, deadline: number, tier: Tier, callerBudgetMs?: number): { budgetEndsAt: number; climbEndsAt: number } {
+  const searchEnd = now + (deadline - now) * SEARCH_SHARE;
+  const budgetEndsAt = Math.min(now + (callerBudgetMs ?? SEARCH_BUDGET_MS[tier]), searchEnd);
+  return { budgetEndsAt, climbEndsAt: callerBudgetMs === undefined ? searchEnd : budgetEndsAt };
+}
+
 /** The source reduced so its longer side is at most `maxSide`; the source itself when already small. */
 function reducedTo(source: DecodedImage, maxSide: number): Promise<RgbaImage> {
   return Math.max(source.width, source.height) <= maxSide ? Promise.resolve(source) : scaleToLongerSide(source, maxSide);
@@ -133,13 +144,12 @@ export const trace: Stage = {
       return;
     }
     const now = Date.now();
-    const budget = s.options.timeBudgetMs ?? SEARCH_BUDGET_MS[tier];
     s.candidate = await strategyFor(tier).run({
       source,
       features: need(s.classification, 'classification').features,
       options: s.options,
       target: s.options.quality ?? TIER_TARGETS[tier].ssim,
-      budgetEndsAt: now + Math.min(budget, (s.deadline - now) * SEARCH_SHARE),
+      ...searchWindow(now, s.deadline, tier, s.options.timeBudgetMs),
       resized: (maxSide) => {
         const side = Math.min(maxSide, s.limits.traceMaxSide);
         let image = cache.get(side);

@@ -26,8 +26,13 @@ export interface StrategyContext {
   options: ConvertOptions;
   /** SSIM to reach; strategies stop searching once a candidate meets it. */
   target: number;
-  /** Epoch ms after which a strategy must stop trying new candidates and return its best. */
+  /** Epoch ms after which a strategy with a candidate that meets the target stops looking for a smaller one. */
   budgetEndsAt: number;
+  /**
+   * Epoch ms until which a strategy with no candidate meeting the target yet may keep trying
+   * (never before budgetEndsAt): meeting the target comes before bytes, within the tier's time.
+   */
+  climbEndsAt: number;
   /** The source, downscaled so its longer side is at most `maxSide` (the source itself when already small). */
   resized(maxSide: number): Promise<RgbaImage>;
   /** Traces, optimises and scores one candidate against the full-size source. */
@@ -235,6 +240,16 @@ function globallyQuantised(image: RgbaImage, maxColors: number, alphaThreshold: 
 // --- Searches ---
 
 /**
+ * When a search must stop: at the search budget once a candidate meets the target, else at the
+ * later climb limit. A photo that starts on a coarse rung on a loaded machine can spend the whole
+ * budget on its first try; it still climbs to a rung that meets the target.
+ */
+function searchEndsAt(ctx: StrategyContext, candidates: readonly Candidate[]): number {
+  const met = candidates.some((c) => c.ssim >= ctx.target);
+  return met ? ctx.budgetEndsAt : Math.max(ctx.budgetEndsAt, ctx.climbEndsAt);
+}
+
+/**
  * Tries plans in order (cheapest first) until one meets the target or the budget runs out, then
  * keeps the smallest candidate that meets the target. The first plan always runs, so there is
  * always an answer. A plan that fails (e.g. too complex) is skipped while others remain.
@@ -243,7 +258,7 @@ export async function searchPlans(ctx: StrategyContext, plans: readonly Plan[]):
   const candidates: Candidate[] = [];
   let lastError: unknown;
   for (const plan of plans) {
-    if (candidates.length > 0 && Date.now() >= ctx.budgetEndsAt) break;
+    if (candidates.length > 0 && Date.now() >= searchEndsAt(ctx, candidates)) break;
     try {
       const candidate = await evaluatePlan(ctx, plan);
       candidates.push(candidate);
@@ -277,7 +292,7 @@ export async function searchLadder(
   let wentCoarser = false;
   while (i >= 0 && i < ladder.length && !tried.has(i)) {
     // Stop when the budget is spent, or would be by another rung as slow as the last one.
-    if (candidates.length > 0 && Date.now() + lastMs * 0.8 >= ctx.budgetEndsAt) break;
+    if (candidates.length > 0 && Date.now() + lastMs * 0.8 >= searchEndsAt(ctx, candidates)) break;
     tried.add(i);
     const started = Date.now();
     let candidate: Candidate;
