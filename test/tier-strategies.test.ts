@@ -264,6 +264,35 @@ describe('tier 3', () => {
     expect(photoRun.calls).toHaveLength(1);
   });
 
+  it('judges photo or rendered art on the trace copy of a large image, not pixel to pixel', async () => {
+    // 3840x2160, flat between neighbouring pixels (as a large photo is), busy on its trace copy.
+    const big = { features: { flatShare: 0.95 }, width: 3840, height: 2160 };
+    const rungs = tier3Ladder(context({ scores: {}, ...big }).ctx).filter((p) => p.engine === 'vtracer');
+    const scores = Object.fromEntries(rungs.map((p) => [p.label, 0.87]));
+    const noisy = (maxSide: number): RgbaImage => {
+      const width = maxSide;
+      const height = Math.round((maxSide * 2160) / 3840);
+      const data = new Uint8Array(width * height * 4);
+      // Grey 100 or 200 at random (3 in 10 bright): 0.3² + 0.7² = 58 % of neighbour pairs flat,
+      // as in a photo (texture would be far fewer).
+      for (let p = 0; p < width * height; p++) {
+        const v = ((p * 2654435761) >>> 0) % 10 < 3 ? 200 : 100;
+        data.set([v, v, v, 255], p * 4);
+      }
+      return { width, height, data };
+    };
+    const sizes: number[] = [];
+    const run = context({ scores, ...big });
+    await tier3.run({ ...run.ctx, resized: async (side) => (sizes.push(side), noisy(side)) });
+    // A photo: the first rung meeting 0.85 answers; rendered art would climb on to RENDER_AIM.
+    expect(run.calls.map((c) => c.label)).toEqual([rungs[tier3Start(run.ctx)]!.label]);
+    expect(sizes[0]).toBe(tier3TraceSide(3840, 2160));
+    // The same flat share on an image traced at its own size is rendered art, and climbs.
+    const art = context({ scores, features: { flatShare: 0.95 }, width: 256, height: 256 });
+    await tier3.run(art.ctx);
+    expect(art.calls.length).toBeGreaterThan(1);
+  });
+
   it('no tier-3 plan fits circles, ellipses or rectangles, photo or rendered art; tiers 1 and 2 do unless asked not to', async () => {
     for (const kind of [{ features: { flatShare: 0.4 }, width: 768, height: 512 }, { features: { flatShare: 0.95 }, width: 256, height: 256 }, { features: { flatShare: 0.1 }, width: 768, height: 512 }]) {
       const { ctx } = context({ scores: {}, ...kind });
