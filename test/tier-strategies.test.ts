@@ -223,18 +223,18 @@ describe('tier 3', () => {
     for (const engine of ['auto', 'vtracer']) {
       const probe = context({ scores: {}, raw: { engine }, features: { flatShare: 0.4 }, width: 768, height: 512 });
       const rungs = tier3Ladder(probe.ctx).filter((p) => p.engine === 'vtracer');
-      const scores = Object.fromEntries(rungs.map((p) => [p.label, 0.87]));
+      const scores = Object.fromEntries(rungs.map((p) => [p.label, 0.86]));
       const { ctx, calls } = context({ scores, raw: { engine }, features: { flatShare: 0.4 }, width: 768, height: 512 });
       await tier3.run(ctx);
       expect(calls.map((c) => c.label)).toEqual([rungs[tier3Start(ctx)]!.label]);
     }
   });
 
-  it('tries a coarser rung for fewer bytes when the first score clears the target by 0.04, two rungs by 0.08', async () => {
+  it('tries a coarser rung for fewer bytes when the first score clears the target by 0.015, a rung down per 0.015', async () => {
     const photo = { features: { flatShare: 0.4 }, width: 768, height: 512, target: 0.85 };
     const rungs = tier3Ladder(context({ scores: {}, ...photo }).ctx).filter((p) => p.engine === 'vtracer');
     const start = tier3Start(context({ scores: {}, ...photo }).ctx);
-    expect(start).toBeGreaterThanOrEqual(2);
+    expect(start).toBeGreaterThanOrEqual(3);
     const walk = async (first: number) => {
       const scores = Object.fromEntries(rungs.map((p, i) => [p.label, i === start ? first : 0.86]));
       const bytes = Object.fromEntries(rungs.map((p, i) => [p.label, 1000 + 100 * i]));
@@ -242,9 +242,29 @@ describe('tier 3', () => {
       const best = await tier3.run(ctx);
       return { best: best.label, tried: calls.map((c) => c.label) };
     };
-    expect(await walk(0.885)).toEqual({ best: rungs[start]!.label, tried: [rungs[start]!.label] });
-    expect(await walk(0.895)).toEqual({ best: rungs[start - 1]!.label, tried: [rungs[start]!.label, rungs[start - 1]!.label] });
-    expect(await walk(0.935)).toEqual({ best: rungs[start - 2]!.label, tried: [rungs[start]!.label, rungs[start - 2]!.label] });
+    expect(await walk(0.86)).toEqual({ best: rungs[start]!.label, tried: [rungs[start]!.label] });
+    expect(await walk(0.87)).toEqual({ best: rungs[start - 1]!.label, tried: [rungs[start]!.label, rungs[start - 1]!.label] });
+    expect(await walk(0.885)).toEqual({ best: rungs[start - 2]!.label, tried: [rungs[start]!.label, rungs[start - 2]!.label] });
+    expect(await walk(0.9)).toEqual({ best: rungs[start - 3]!.label, tried: [rungs[start]!.label, rungs[start - 3]!.label] });
+    // A coarser try that still clears the target by 0.03 goes two rungs further; a miss there
+    // leaves the one that met it.
+    const twice = Object.fromEntries(rungs.map((p, i) => [p.label, i === start ? 0.9 : i === start - 3 ? 0.88 : 0.84]));
+    const second = context({ scores: twice, bytes: Object.fromEntries(rungs.map((p, i) => [p.label, 1000 + 100 * i])), ...photo });
+    expect((await tier3.run(second.ctx)).label).toBe(rungs[start - 3]!.label);
+    expect(second.calls.map((c) => c.label)).toEqual([rungs[start]!.label, rungs[start - 3]!.label, rungs[start - 5]!.label]);
+  });
+
+  it('climbs one rung when a rung\'s gain may close the gap (0.005), two when further short', async () => {
+    const photo = { features: { flatShare: 0.4 }, width: 768, height: 512, target: 0.85 };
+    const rungs = tier3Ladder(context({ scores: {}, ...photo }).ctx).filter((p) => p.engine === 'vtracer');
+    const start = tier3Start(context({ scores: {}, ...photo }).ctx);
+    const climb = async (first: number) => {
+      const { ctx, calls } = context({ scores: Object.fromEntries(rungs.map((p, i) => [p.label, i === start ? first : 0.855])), ...photo });
+      await tier3.run(ctx);
+      return calls.map((c) => c.label);
+    };
+    expect(await climb(0.846)).toEqual([rungs[start]!.label, rungs[start + 1]!.label]);
+    expect(await climb(0.84)).toEqual([rungs[start]!.label, rungs[start + 2]!.label]);
   });
 
   it('rendered art climbs past 0.85 to RENDER_AIM when the caller left quality at the tier\'s target; photos and an explicit quality stop at theirs', async () => {
@@ -259,7 +279,7 @@ describe('tier 3', () => {
     expect((await tier3.run(asked.ctx)).label).toBe(rungs[start]!.label);
     const photo = { features: { flatShare: 0.4 }, width: 768, height: 512 };
     const photoRungs = tier3Ladder(context({ scores: {}, ...photo }).ctx).filter((p) => p.engine === 'vtracer');
-    const photoRun = context({ scores: Object.fromEntries(photoRungs.map((p) => [p.label, 0.87])), ...photo });
+    const photoRun = context({ scores: Object.fromEntries(photoRungs.map((p) => [p.label, 0.86])), ...photo });
     await tier3.run(photoRun.ctx);
     expect(photoRun.calls).toHaveLength(1);
   });
@@ -268,7 +288,7 @@ describe('tier 3', () => {
     // 3840x2160, flat between neighbouring pixels (as a large photo is), busy on its trace copy.
     const big = { features: { flatShare: 0.95 }, width: 3840, height: 2160 };
     const rungs = tier3Ladder(context({ scores: {}, ...big }).ctx).filter((p) => p.engine === 'vtracer');
-    const scores = Object.fromEntries(rungs.map((p) => [p.label, 0.87]));
+    const scores = Object.fromEntries(rungs.map((p) => [p.label, 0.86]));
     const noisy = (maxSide: number): RgbaImage => {
       const width = maxSide;
       const height = Math.round((maxSide * 2160) / 3840);
@@ -309,12 +329,14 @@ describe('tier 3', () => {
     for (const p of [...tier1Plans(ctx), ...tier2Plans(ctx)]) expect(planFinish(ctx, p).shapes).toBe(true);
   });
 
-  it('photos and smooth rendered art start at merge cost 0.004, with two coarser rungs below to go down to', () => {
+  it('photos and smooth rendered art start at merge cost 0.004, with coarser rungs below a factor sqrt(2) apart to go down to', () => {
     for (const flatShare of [0.4, 0.95]) {
       const { ctx } = context({ scores: {}, features: { flatShare } });
       const rungs = tier3Ladder(ctx).filter((p) => p.engine === 'vtracer');
       expect(rungs[tier3Start(ctx)]!.label).toBe('regions merged up to 0.004 per boundary pixel');
-      expect(tier3Start(ctx)).toBe(2);
+      const costs = rungs.map((p) => p.regions!.segment!.mergeCost);
+      expect(tier3Start(ctx)).toBe(6);
+      for (let i = 1; i < costs.length; i++) expect(costs[i - 1]! / costs[i]!).toBeCloseTo(Math.SQRT2, 1);
     }
   });
 });

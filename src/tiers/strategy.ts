@@ -275,21 +275,22 @@ export async function searchPlans(ctx: StrategyContext, plans: readonly Plan[]):
  * A ladder of plans from coarsest (fewest bytes) to finest. Starts at `start`; while the score is
  * short of the target it climbs, two rungs at a time when far short (`farShort`). Once the target
  * is met it stops, unless the score clears the target by `coarserMargin`: then, if time remains,
- * it tries one coarser candidate for fewer bytes, one rung down, or two when the margin is twice
- * that. Keeps the smallest candidate that meets the target, else the best score.
+ * it tries a coarser candidate for fewer bytes, a rung down for every `coarserMargin` the score
+ * clears the target by, and again from there while one still clears it so, up to `coarserTries`
+ * times. Keeps the smallest candidate that meets the target, else the best score.
  */
 export async function searchLadder(
   ctx: StrategyContext,
   ladder: readonly Plan[],
   start: number,
-  { coarserMargin = Infinity, farShort = 0.03 }: { coarserMargin?: number; farShort?: number } = {},
+  { coarserMargin = Infinity, coarserTries = 1, farShort = 0.03 }: { coarserMargin?: number; coarserTries?: number; farShort?: number } = {},
 ): Promise<Candidate> {
   const candidates: Candidate[] = [];
   const tried = new Set<number>();
   let lastError: unknown;
   let i = Math.max(0, Math.min(ladder.length - 1, start));
   let lastMs = 0;
-  let wentCoarser = false;
+  let coarser = 0;
   while (i >= 0 && i < ladder.length && !tried.has(i)) {
     // Stop when the budget is spent, or would be by another rung as slow as the last one.
     if (candidates.length > 0 && Date.now() + lastMs * 0.8 >= searchEndsAt(ctx, candidates)) break;
@@ -307,9 +308,9 @@ export async function searchLadder(
     candidates.push(candidate);
     const gap = ctx.target - candidate.ssim;
     if (gap <= 0) {
-      if (wentCoarser || -gap < coarserMargin) break;
-      wentCoarser = true;
-      const down = Math.max(0, i - (-gap >= 2 * coarserMargin ? 2 : 1));
+      if (coarser >= coarserTries || -gap < coarserMargin) break;
+      coarser++;
+      const down = Math.max(0, i - Math.floor(-gap / coarserMargin));
       if (down === i || tried.has(down)) break;
       i = down;
       continue;

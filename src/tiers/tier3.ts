@@ -41,13 +41,14 @@ import { glowAllowed, plansFor, searchLadder, searchPlans, type Plan, type Strat
 /** Below this share of flat neighbour pairs an image is photo-like (Kodak: <= 0.66; rendered art: >= 0.89). */
 const PHOTO_MAX_FLAT_SHARE = 0.78;
 /**
- * Photos start at merge cost 0.004. Started at 0.001, 7 of the 9 untextured Kodak photos cleared
- * 0.85 by more than 0.04 and still answered 0.90-0.93 after the one coarser try: bytes no one
- * asked for (kodim05: 381 KB at 0.898 where 0.004 meets the target in 315 KB). From 0.004 they
- * climb instead; a photo short there may climb past the search budget (StrategyContext.climbEndsAt),
- * which is what once made a finer start the safe one (kodim19: 0.846 at 0.002 with no budget left).
+ * Photos start at merge cost 0.004 (MERGE_COSTS[6]). Started at 0.001, 7 of the 9 untextured
+ * Kodak photos cleared 0.85 by more than 0.04 and still answered 0.90-0.93 after the one coarser
+ * try: bytes no one asked for (kodim05: 381 KB at 0.898 where 0.004 meets the target in 315 KB).
+ * From 0.004 they climb instead; a photo short there may climb past the search budget
+ * (StrategyContext.climbEndsAt), which is what once made a finer start the safe one (kodim19:
+ * 0.846 at 0.002 with no budget left).
  */
-const PHOTO_START = 2;
+const PHOTO_START = 6;
 /**
  * Below this flat share a photo is texture nearly everywhere: midway between the Kodak photos'
  * kodim13 (0.16) and the rest (>= 0.27), so a reduced copy, a little smoother, stays on its side.
@@ -57,16 +58,21 @@ const TEXTURED_MAX_FLAT_SHARE = 0.22;
 const TEXTURED_START = 5;
 /**
  * The segmented rungs: the largest error (squared Oklab, per pixel of boundary removed) a merge of
- * two neighbouring regions may add, coarse to fine. Kodak photos met 0.85 from 0.016 (kodim07,
- * kodim20) to 0.001 (kodim19); rendered art 0.95 at 0.004, the transparent unicorn at 0.0005.
+ * two neighbouring regions may add, coarse to fine, a factor of sqrt(2) apart. Kodak photos meet
+ * 0.85 from 0.0226 (kodim07) to 0.0014 (kodim19); rendered art 0.95 at 0.004, the transparent
+ * unicorn at 0.0005. Rungs a factor 2 apart (0.016 ... 0.000125) left photos 0.02-0.05 above
+ * their target at the rung that met it: with the steps between, the 9 untextured Kodak photos
+ * answered 1219 KB instead of 1376 KB (mean SSIM 0.875 -> 0.865, every one >= 0.85).
  */
-const MERGE_COSTS = [0.016, 0.008, 0.004, 0.002, 0.001, 0.0005, 0.00025, 0.000125];
+const MERGE_COSTS = [
+  0.032, 0.0226, 0.016, 0.0113, 0.008, 0.0057, 0.004, 0.0028, 0.002, 0.0014, 0.001, 0.0007, 0.0005, 0.00035, 0.00025, 0.000177, 0.000125,
+];
 /** Global palette the segmentation starts from. */
 const SEGMENT_COLOURS = 64;
 /** Regions below this many trace pixels are merged into a neighbour. */
 const SEGMENT_MIN_AREA = 16;
 /** Smooth rendered art starts where photos do (0.004), where every corpus render meets its aim. */
-const RENDER_START = 2;
+const RENDER_START = 6;
 /**
  * Tiles only for large traces, and big ones: with one global palette (see Plan.regions) tiles
  * agree at their edges, but every tile edge still cuts shapes, so fewer of them cost fewer bytes.
@@ -82,10 +88,21 @@ const SOFT_ALPHA_THRESHOLD = 16;
 /** Share of visible pixels that are semi-transparent above which shapes must not overlap. */
 const SOFT_ALPHA_SHARE = 0.1;
 /**
- * A first result this far above the target is worth one coarser try (one rung down, two when
- * twice as far): 7 of the 10 Kodak photos, -17 % bytes for one more trace.
+ * A result above the target by this much, per rung, is worth a coarser try that many rungs down
+ * (0.05 above: three rungs, a factor 2.8 in merge cost), and a second one from there if that one
+ * still clears it so. With rungs a factor 2 apart and one try at 0.04 a rung, 7 of the 10 Kodak
+ * photos took it, -17 % bytes for one more trace. At sqrt(2), 0.015 and two tries, the 9
+ * untextured ones answered 1167 KB instead of 1376 KB (see MERGE_COSTS), coarse traces being the
+ * quick ones (90-310 ms each).
  */
-const COARSER_MARGIN = 0.04;
+const COARSER_MARGIN = 0.015;
+const COARSER_TRIES = 2;
+/**
+ * Short of the target by more than this, the climb skips a rung: one rung gains photos about
+ * 0.004-0.013, so within it the next rung may do (kodim01: 0.842 at 0.004, 0.852 at 0.002, where
+ * a climb one rung at a time spent a third trace on 0.0028 and 0.848).
+ */
+const FAR_SHORT = 0.005;
 
 /** Small images are enlarged for tracing up to this longer side, never beyond... */
 const MAX_ENLARGED_SIDE = 2048;
@@ -255,6 +272,6 @@ export const tier3: TierStrategy = {
     const ladder = tier3Ladder(ctx, edge?.content);
     if (ctx.options.engine !== 'auto' && ctx.options.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
     const rungs = ladder.filter((p) => p.engine === 'vtracer');
-    return searchLadder(ctx, rungs, tier3Start(ctx), { coarserMargin: COARSER_MARGIN });
+    return searchLadder(ctx, rungs, tier3Start(ctx), { coarserMargin: COARSER_MARGIN, coarserTries: COARSER_TRIES, farShort: FAR_SHORT });
   },
 };
