@@ -246,12 +246,21 @@ describe('tier 3', () => {
     expect(await walk(0.87)).toEqual({ best: rungs[start - 1]!.label, tried: [rungs[start]!.label, rungs[start - 1]!.label] });
     expect(await walk(0.885)).toEqual({ best: rungs[start - 2]!.label, tried: [rungs[start]!.label, rungs[start - 2]!.label] });
     expect(await walk(0.9)).toEqual({ best: rungs[start - 3]!.label, tried: [rungs[start]!.label, rungs[start - 3]!.label] });
-    // A coarser try that still clears the target by 0.03 goes two rungs further; a miss there
-    // leaves the one that met it.
-    const twice = Object.fromEntries(rungs.map((p, i) => [p.label, i === start ? 0.9 : i === start - 3 ? 0.88 : 0.84]));
-    const second = context({ scores: twice, bytes: Object.fromEntries(rungs.map((p, i) => [p.label, 1000 + 100 * i])), ...photo });
-    expect((await tier3.run(second.ctx)).label).toBe(rungs[start - 3]!.label);
-    expect(second.calls.map((c) => c.label)).toEqual([rungs[start]!.label, rungs[start - 3]!.label, rungs[start - 5]!.label]);
+    // A coarser try that still clears the target by twice 0.015 goes on down (two rungs for
+    // 0.035); a miss there leaves the one that met it. By less, it stands.
+    const again = async (after: number) => {
+      const scores = Object.fromEntries(rungs.map((p, i) => [p.label, i === start ? 0.9 : i === start - 3 ? after : 0.84]));
+      const { ctx, calls } = context({ scores, bytes: Object.fromEntries(rungs.map((p, i) => [p.label, 1000 + 100 * i])), ...photo });
+      return { best: (await tier3.run(ctx)).label, tried: calls.map((c) => c.label) };
+    };
+    expect(await again(0.885)).toEqual({ best: rungs[start - 3]!.label, tried: [rungs[start]!.label, rungs[start - 3]!.label, rungs[start - 5]!.label] });
+    expect(await again(0.875)).toEqual({ best: rungs[start - 3]!.label, tried: [rungs[start]!.label, rungs[start - 3]!.label] });
+    // Textured photos' rungs lie further apart: 0.03 above is no reason to go down.
+    const textured = { features: { flatShare: 0.1 }, width: 768, height: 512, target: 0.85 };
+    const steps = tier3Ladder(context({ scores: {}, ...textured }).ctx).filter((p) => p.engine === 'vtracer');
+    const coarse = context({ scores: Object.fromEntries(steps.map((p) => [p.label, 0.88])), ...textured });
+    await tier3.run(coarse.ctx);
+    expect(coarse.calls).toHaveLength(1);
   });
 
   it('climbs one rung when a rung\'s gain may close the gap (0.005), two when further short', async () => {

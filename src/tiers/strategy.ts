@@ -276,8 +276,9 @@ export async function searchPlans(ctx: StrategyContext, plans: readonly Plan[]):
  * short of the target it climbs, two rungs at a time when far short (`farShort`). Once the target
  * is met it stops, unless the score clears the target by `coarserMargin`: then, if time remains,
  * it tries a coarser candidate for fewer bytes, a rung down for every `coarserMargin` the score
- * clears the target by, and again from there while one still clears it so, up to `coarserTries`
- * times. Keeps the smallest candidate that meets the target, else the best score.
+ * clears the target by, and again from there, up to `coarserTries` times, when one still clears
+ * it by twice that (a later try is a second trace for bytes alone: only where it surely pays).
+ * Keeps the smallest candidate that meets the target, else the best score.
  */
 export async function searchLadder(
   ctx: StrategyContext,
@@ -308,7 +309,7 @@ export async function searchLadder(
     candidates.push(candidate);
     const gap = ctx.target - candidate.ssim;
     if (gap <= 0) {
-      if (coarser >= coarserTries || -gap < coarserMargin) break;
+      if (coarser >= coarserTries || -gap < (coarser === 0 ? 1 : 2) * coarserMargin) break;
       coarser++;
       const down = Math.max(0, i - Math.floor(-gap / coarserMargin));
       if (down === i || tried.has(down)) break;

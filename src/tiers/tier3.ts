@@ -88,15 +88,18 @@ const SOFT_ALPHA_THRESHOLD = 16;
 /** Share of visible pixels that are semi-transparent above which shapes must not overlap. */
 const SOFT_ALPHA_SHARE = 0.1;
 /**
- * A result above the target by this much, per rung, is worth a coarser try that many rungs down
- * (0.05 above: three rungs, a factor 2.8 in merge cost), and a second one from there if that one
- * still clears it so. With rungs a factor 2 apart and one try at 0.04 a rung, 7 of the 10 Kodak
- * photos took it, -17 % bytes for one more trace. At sqrt(2), 0.015 and two tries, the 9
- * untextured ones answered 1167 KB instead of 1376 KB (see MERGE_COSTS), coarse traces being the
- * quick ones (90-310 ms each).
+ * A segmented result above the target by this much, per rung, is worth a coarser try that many
+ * rungs down (0.05 above: three rungs, a factor 2.8 in merge cost), and a second one from there if
+ * that one still clears it by twice as much. With rungs a factor 2 apart and one try at 0.04 a
+ * rung, 7 of the 10 Kodak photos took it, -17 % bytes for one more trace. At sqrt(2) and 0.015,
+ * the 9 untextured ones answered 1204 KB instead of 1376 KB (see MERGE_COSTS). A second try at
+ * any margin took them to 1167 KB, but missed on two of three 8 MP photos, where every trace is
+ * scored at 8 MP (~650 ms): 2.9 s where 2.2 s did.
  */
 const COARSER_MARGIN = 0.015;
 const COARSER_TRIES = 2;
+/** The textured ladder's rungs lie further apart (kodim13: 0.857 at layer step 16, 0.837 at 24). */
+const TEXTURED_COARSER_MARGIN = 0.04;
 /**
  * Short of the target by more than this, the climb skips a rung: one rung gains photos about
  * 0.004-0.013, so within it the next rung may do (kodim01: 0.842 at 0.004, 0.852 at 0.002, where
@@ -272,6 +275,7 @@ export const tier3: TierStrategy = {
     const ladder = tier3Ladder(ctx, edge?.content);
     if (ctx.options.engine !== 'auto' && ctx.options.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
     const rungs = ladder.filter((p) => p.engine === 'vtracer');
-    return searchLadder(ctx, rungs, tier3Start(ctx), { coarserMargin: COARSER_MARGIN, coarserTries: COARSER_TRIES, farShort: FAR_SHORT });
+    const coarser = textured(ctx) ? { coarserMargin: TEXTURED_COARSER_MARGIN } : { coarserMargin: COARSER_MARGIN, coarserTries: COARSER_TRIES };
+    return searchLadder(ctx, rungs, tier3Start(ctx), { ...coarser, farShort: FAR_SHORT });
   },
 };
