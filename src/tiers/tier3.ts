@@ -92,7 +92,7 @@ const SOFT_ALPHA_SHARE = 0.1;
  * rungs down (0.05 above: three rungs, a factor 2.8 in merge cost), and a second one from there if
  * that one still clears it by twice as much. With rungs a factor 2 apart and one try at 0.04 a
  * rung, 7 of the 10 Kodak photos took it, -17 % bytes for one more trace. At sqrt(2) and 0.015,
- * the 9 untextured ones answered 1204 KB instead of 1376 KB (see MERGE_COSTS). A second try at
+ * the 9 untextured ones answered 1204 KB instead of 1376 KB. A second try at
  * any margin took them to 1167 KB, but missed on two of three 8 MP photos, where every trace is
  * scored at 8 MP (~650 ms): 2.9 s where 2.2 s did.
  */
