@@ -22,7 +22,7 @@ import { registry } from '../src/observability/metrics.js';
 import { LocalConverter } from '../src/queue/local-converter.js';
 import { TracePool } from '../src/queue/thread-pool.js';
 import { MemoryResultCache } from '../src/store/result-cache.js';
-import { blankPng, errorOf, hangUpMidTrace, lowered, threadNiceness, until } from './helpers/cancelled-trace.js';
+import { blankPng, busyPng, errorOf, hangUpMidTrace, lowered, threadNiceness, until } from './helpers/cancelled-trace.js';
 import { counterValue, smallLogo, testConfig } from './helpers/service.js';
 
 const hangWorker = new URL('./fixtures/workers/hang.ts', import.meta.url);
@@ -177,15 +177,21 @@ describe('warm after cancellations', () => {
     const pool = new TracePool(testConfig({ WORKER_THREADS: 1, CANCEL_GRACE_MS: 600_000, MAX_MEGAPIXELS_IN_FLIGHT: 1000 }));
     try {
       await pool.warm;
-      const large = await blankPng(3000, 2000);
+      const large = await busyPng(3000, 2000);
       const started: string[] = [];
       const run = (name: string, input: Buffer, signal?: AbortSignal) =>
         pool.convert(input, name === 'live' ? options : { tier: 3, engine: 'auto' }, { signal, onProgress: () => void (started.includes(name) || started.push(name)) });
       const first = new AbortController();
       const second = new AbortController();
-      const answers = [errorOf(run('first', large, first.signal)), errorOf(run('second', large, second.signal))];
-      const live = run('live', await smallLogo());
+      // In this order: submitted together, the two large ones were sometimes admitted the other
+      // way round (their headers are read asynchronously), and 'second' ran to its end.
+      const logo = await smallLogo();
+      const answers = [errorOf(run('first', large, first.signal))];
       await until('the first trace started', () => started.includes('first'));
+      answers.push(errorOf(run('second', large, second.signal)));
+      await until('the second waits', () => pool.stats().waiting === 1);
+      const live = run('live', logo);
+      await until('the live one waits behind it', () => pool.stats().waiting === 2);
       // Two hang-ups a turn of the event loop apart, as two closed connections arrive: the first
       // frees a slot while the second caller still waits for it.
       first.abort();

@@ -20,6 +20,25 @@ export const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unkn
 /** A large image whose header says width x height (a blank PNG: small bytes, many pixels). */
 export const blankPng = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#fff' } }).png().toBuffer();
 
+/**
+ * A large image that takes seconds to trace (random 8 px blocks: 3000x2000 took 3.6 s here), for a
+ * test that must hang up while its trace still runs: a blank one traces in under a second.
+ */
+export async function busyPng(width: number, height: number): Promise<Buffer> {
+  const across = Math.ceil(width / 8);
+  const blocks = new Uint32Array(across * Math.ceil(height / 8));
+  let seed = 7;
+  for (let i = 0; i < blocks.length; i++) blocks[i] = seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const b = blocks[(y >> 3) * across + (x >> 3)]!;
+      data.set([b & 255, (b >> 8) & 255, (b >> 16) & 255], (y * width + x) * 3);
+    }
+  }
+  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
 /** Starts a large tier-3 trace (seconds of work), hangs up once it runs, and returns the error code answered. */
 export async function hangUpMidTrace(pool: TracePool): Promise<string | undefined> {
   const controller = new AbortController();
