@@ -33,13 +33,16 @@ export async function busyPng(width: number, height: number): Promise<Buffer> {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const b = blocks[(y >> 3) * across + (x >> 3)]!;
-      data.set([b & 255, (b >> 8) & 255, (b >> 16) & 255], (y * width + x) * 3);
+      const o = (y * width + x) * 3;
+      data[o] = b & 255;
+      data[o + 1] = (b >> 8) & 255;
+      data[o + 2] = (b >> 16) & 255;
     }
   }
   return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }
 
-/** Starts a large tier-3 trace (seconds of work), hangs up once it runs, and returns the error code answered. */
+/** Starts a large tier-3 trace (a blank 3000x2000: under a second here), hangs up once it runs, and returns the error code answered. */
 export async function hangUpMidTrace(pool: TracePool): Promise<string | undefined> {
   const controller = new AbortController();
   let started = false;
