@@ -12,6 +12,7 @@ import type { RgbaImage } from '../engines/engine.js';
 import { SRGB8_TO_LINEAR, linearRgbToOklabInto, oklabToSrgb8 } from '../color/oklab.js';
 import { fitFlat, fitLinear, fitRadial, Moments, radialCentre, RadialMoments, type Fit, type Paint } from './fit.js';
 import { ownerMap, parsePaths } from './regions.js';
+import { cutHiddenEdges, translucentGradients } from '../occlusion/hidden-edges.js';
 
 export interface RegionFillOptions {
   /** Allow linear and radial gradients (else flat paints only). */
@@ -20,6 +21,11 @@ export interface RegionFillOptions {
   lambda?: number;
   /** A segmentation of the image (segment.ts): paints are fitted per segment instead of per path. */
   segments?: Segments;
+  /**
+   * Once painted, cut outlines short where later opaque paint hides them (occlusion/), writing
+   * the rewritten ones with this many decimals.
+   */
+  cutHidden?: { precision: number };
 }
 
 export interface Segments {
@@ -178,29 +184,27 @@ export function fillRegions(svg: string, image: RgbaImage, options: RegionFillOp
   // Rewrite: defs first, then every path with its paint (or nothing, when merged or invisible).
   const defs: string[] = [];
   const shared = new Map<string, string | null>();
-  let out = '';
-  let last = 0;
-  paths.forEach((p, j) => {
-    out += svg.slice(last, p.start);
-    last = p.end;
+  const drawn = paths.map((p, j): string | null => {
     const ri = regionOfPath[j]!;
-    if (ri < 0) {
-      out += p.tag;
-      return;
-    }
+    if (ri < 0) return p.tag;
     const r = regions[ri]!;
-    if (r.mergedInto >= 0 || r.moments.pixels === 0) return;
-    if (r.fit.kind === 'flat' && r.fit.paint[3] >= OPAQUE && !labels) {
-      // The tracer's own colour scored better than the refitted mean on the corpus: keep it.
-      out += p.tag;
-      return;
-    }
+    if (r.mergedInto >= 0 || r.moments.pixels === 0) return null;
+    // The tracer's own colour scored better than the refitted mean on the corpus: keep it.
+    if (r.fit.kind === 'flat' && r.fit.paint[3] >= OPAQUE && !labels) return p.tag;
     // Paths of one region in the same group share one definition.
     const key = `${ri}/${p.tx}/${p.ty}`;
     let paint = shared.get(key);
     if (paint === undefined) shared.set(key, (paint = paintOf(r.fit, defs, p.tx, p.ty)));
-    if (paint === null) return;
-    out += p.tag.replace(/\sfill="[^"]*"/, ` ${paint}`);
+    return paint === null ? null : p.tag.replace(/\sfill="[^"]*"/, ` ${paint}`);
+  });
+  const final = options.cutHidden
+    ? cutHiddenEdges(drawn, paths, { owner, width, height, translucent: translucentGradients(defs) }, options.cutHidden.precision)
+    : drawn;
+  let out = '';
+  let last = 0;
+  paths.forEach((p, j) => {
+    out += svg.slice(last, p.start) + (final[j] ?? '');
+    last = p.end;
   });
   out += svg.slice(last);
   if (defs.length === 0) return out;

@@ -71,7 +71,7 @@ function finishSvg(source: DecodedImage, raw: string, image: RgbaImage, finish: 
   const optimized = optimizeSvg(svg, { precision });
   // Outlines have no fill to refit.
   const filled = finish.regions && !finish.outline
-    ? fillRegions(optimized, finish.regions.image, { gradients: finish.regions.gradients, segments: finish.regions.segments })
+    ? fillRegions(optimized, finish.regions.image, { gradients: finish.regions.gradients, segments: finish.regions.segments, cutHidden: { precision } })
     : optimized;
   const grid = toIntegerGrid(filled, precision);
   if (!finish.glow) return grid;
