@@ -178,7 +178,7 @@ describe('tier 2', () => {
 });
 
 describe('tier 3', () => {
-  it('traces photos at twice the resolution SSIM compares at, rendered art at 1.5 times: reduced when large, enlarged when small', () => {
+  it('traces photos at twice the resolution SSIM compares at, opaque rendered art at 1.5 times: reduced when large, enlarged when small', () => {
     expect(tier3TraceSide(768, 512)).toBe(768); // SSIM at 384x256
     expect(tier3TraceSide(4000, 3000)).toBe(2 * Math.ceil(4000 / 12)); // SSIM at ~333x250
     expect(tier3TraceSide(384, 256)).toBe(768); // SSIM at its own size
@@ -188,6 +188,9 @@ describe('tier 3', () => {
     expect(tier3Ladder(photo)[0]).toMatchObject({ maxSide: 768, enlarge: true });
     const art = context({ scores: {}, features: { flatShare: 0.95 }, width: 384, height: 256 }).ctx;
     expect(tier3Ladder(art)[0]).toMatchObject({ maxSide: 576, enlarge: true });
+    // Transparent art is scored over white and black: its alpha edge keeps the finer trace.
+    const clear = { ...art, source: { ...art.source, hasTransparency: true } };
+    expect(tier3Ladder(clear)[0]).toMatchObject({ maxSide: 768, enlarge: true });
   });
 
   it('photos and rendered art: one segmentation of the whole image, coarse to fine, then tiles that only trace its borders', () => {
