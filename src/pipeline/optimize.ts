@@ -102,6 +102,22 @@ export function optimizePathData(d: string, precision: number | undefined, tx = 
   return write(subs, decimals);
 }
 
+/**
+ * Closed polygons (rings of [x0, y0, x1, y1, ...] in user units, `tx`/`ty` subtracted) as the
+ * shortest path data `optimizePathData` would write for them, without a text round trip.
+ */
+export function polygonPathData(rings: readonly number[][], precision: number, tx = 0, ty = 0): string {
+  const scale = 10 ** precision;
+  const subs: Subpath[] = rings.map((r) => {
+    const segs: Seg[] = [];
+    for (let i = 2; i < r.length; i += 2) segs.push({ c: 'L', p: [Math.round((r[i]! - tx) * scale), Math.round((r[i + 1]! - ty) * scale)] });
+    return { x: Math.round((r[0]! - tx) * scale), y: Math.round((r[1]! - ty) * scale), segs, closed: true };
+  });
+  const tolerance = Math.max(STRAIGHT_TOLERANCE, 0.5 / scale) * scale;
+  for (const sub of subs) simplify(sub, tolerance);
+  return write(subs, precision);
+}
+
 function parse(d: string, scale: number, tx: number, ty: number): Subpath[] | null {
   const subs: Subpath[] = [];
   let cmd = '';
