@@ -68,6 +68,18 @@ describe('cutting hidden edges', () => {
     expect(vertices(cut(before), 28)).toBe(60);
   });
 
+  it('keeps a vertex whose sliver holds no pixel centre but crosses pixels that are seen', () => {
+    // A's lower edge bulges 0.3 px into a row of pixels that E, drawn before it, shows: cutting
+    // the bulge would move their anti-aliased coverage (a light hairline along the row).
+    const seen = polygon([[0, 10], [80, 10], [80, 20], [0, 20]], '#224466');
+    const bulge = polygon([[5, 2], [40, 2], [30, 10], [20, 10.3], [10, 10]], '#ddeeaa');
+    const after = cut(svgOf([seen, bulge]));
+    const [, ring] = parsePaths(after)!.map((p) => p.rings[0]!);
+    const points = [];
+    for (let i = 0; i < ring!.length; i += 2) points.push(`${ring![i]} ${ring![i + 1]}`);
+    expect(points).toContain('20 10.3');
+  });
+
   it('drops a shape that later opaque paint covers entirely', () => {
     const hidden = polygon([[35, 10], [45, 10], [45, 20], [35, 20]], '#00ff00');
     const before = svgOf([hidden, cover]);
