@@ -178,19 +178,14 @@ describe('tier 2', () => {
 });
 
 describe('tier 3', () => {
-  it('traces photos at twice the resolution SSIM compares at, opaque rendered art at 1.5 times: reduced when large, enlarged when small', () => {
+  it('traces at twice the resolution SSIM compares at (or a given scale): reduced when large, enlarged when small', () => {
     expect(tier3TraceSide(768, 512)).toBe(768); // SSIM at 384x256
     expect(tier3TraceSide(4000, 3000)).toBe(2 * Math.ceil(4000 / 12)); // SSIM at ~333x250
     expect(tier3TraceSide(384, 256)).toBe(768); // SSIM at its own size
     expect(tier3TraceSide(6000, 200)).toBe(6000); // never enlarged past 2048
     expect(tier3TraceSide(384, 256, 1.5)).toBe(576);
-    const photo = context({ scores: {}, features: { flatShare: 0.4 }, width: 384, height: 256 }).ctx;
-    expect(tier3Ladder(photo)[0]).toMatchObject({ maxSide: 768, enlarge: true });
-    const art = context({ scores: {}, features: { flatShare: 0.95 }, width: 384, height: 256 }).ctx;
-    expect(tier3Ladder(art)[0]).toMatchObject({ maxSide: 576, enlarge: true });
-    // Transparent art is scored over white and black: its alpha edge keeps the finer trace.
-    const clear = { ...art, source: { ...art.source, hasTransparency: true } };
-    expect(tier3Ladder(clear)[0]).toMatchObject({ maxSide: 768, enlarge: true });
+    const { ctx } = context({ scores: {}, width: 384, height: 256 });
+    expect(tier3Ladder(ctx)[0]).toMatchObject({ maxSide: 768, enlarge: true });
   });
 
   it('photos and rendered art: one segmentation of the whole image, coarse to fine, then tiles that only trace its borders', () => {

@@ -114,17 +114,6 @@ const MAX_ENLARGED_SIDE = 2048;
 const MIN_ENLARGED_SIDE = 32;
 
 /**
- * Opaque rendered art is traced at 1.5 times the resolution SSIM looks at, photos and transparent
- * images at twice it. Smooth shading has no detail between the two: the corpus's eight tier-3
- * renders still met 0.95 at 1.5x, in 66 KB instead of 90 KB. Photos lost 0.03-0.06 SSIM at the
- * same merge cost, and those with fine texture could not win it back on any rung (kodim01 0.81,
- * kodim19 0.81). A transparent image is scored over white and over black, so its alpha edge
- * counts twice: at 1.5x the four transparent renders climbed every rung and still missed 0.95
- * (unicorn 0.932, cactus 41 KB where 2x met it in 24 KB).
- */
-const RENDER_TRACE_SCALE = 1.5;
-
-/**
  * Longest side to trace at: `scale` (2 unless given) times the resolution SSIM looks at. Above
  * ~512 px that is a reduced copy; a small image (SSIM at its own size) is enlarged, smoothly, so
  * region edges can fall between its pixels: at 2x, half-size Kodak photos went from 0.76-0.84
@@ -170,7 +159,7 @@ export function tier3Ladder(ctx: StrategyContext, softContent?: RgbaImage): Plan
 }
 
 function tier3Plans(ctx: StrategyContext, softContent?: RgbaImage): Plan[] {
-  const side = tier3TraceSide(ctx.source.width, ctx.source.height, photo(ctx) || ctx.source.hasTransparency ? 2 : RENDER_TRACE_SCALE);
+  const side = tier3TraceSide(ctx.source.width, ctx.source.height);
   // Semi-transparent shapes over their parents would compound their opacity: trace them cut out.
   const soft = ctx.source.hasTransparency && softAlphaShare(softContent ?? ctx.source) > SOFT_ALPHA_SHARE;
   if (!textured(ctx)) {
