@@ -178,12 +178,11 @@ describe('tier 2', () => {
 });
 
 describe('tier 3', () => {
-  it('traces at twice the resolution SSIM compares at (or a given scale): reduced when large, enlarged when small', () => {
+  it('traces at twice the resolution SSIM compares at: reduced when large, enlarged when small', () => {
     expect(tier3TraceSide(768, 512)).toBe(768); // SSIM at 384x256
     expect(tier3TraceSide(4000, 3000)).toBe(2 * Math.ceil(4000 / 12)); // SSIM at ~333x250
     expect(tier3TraceSide(384, 256)).toBe(768); // SSIM at its own size
     expect(tier3TraceSide(6000, 200)).toBe(6000); // never enlarged past 2048
-    expect(tier3TraceSide(384, 256, 1.5)).toBe(576);
     const { ctx } = context({ scores: {}, width: 384, height: 256 });
     expect(tier3Ladder(ctx)[0]).toMatchObject({ maxSide: 768, enlarge: true });
   });

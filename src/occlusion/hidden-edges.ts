@@ -60,7 +60,7 @@ function rewrite(tag: string, path: PathTag, index: number, grid: Grid, precisio
 
 /**
  * One ring, greedily: from each kept vertex, the chord to the farthest later vertex whose cut-off
- * area covers only pixel centres that later opaque paths own. The area between the outline and a
+ * area touches only pixels whose centres later opaque paths own. The area between the outline and a
  * chord grows by one triangle per vertex skipped, so each step tests only that triangle. A chord
  * must not cross the path's other edges either: the renderer fills by non-zero winding, the
  * pixel test (like the region fit) by even-odd, and the two agree only while rings do not cross.
@@ -92,7 +92,7 @@ function cutRing(ring: number[], r: number, edges: EdgeSet, index: number, grid:
     }
     if (best === n && i === 0) {
       edges.replace(r, start, 0, n, x(0), y(0), x(0), y(0));
-      return []; // every pixel centre of the ring belongs to later shapes
+      return []; // every pixel the ring touches belongs to later shapes
     }
     if (best < n) out.push(x(best), y(best));
     edges.replace(r, start, i, best, x(i), y(i), x(best), y(best));

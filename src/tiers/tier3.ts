@@ -114,15 +114,14 @@ const MAX_ENLARGED_SIDE = 2048;
 const MIN_ENLARGED_SIDE = 32;
 
 /**
- * Longest side to trace at: `scale` (2 unless given) times the resolution SSIM looks at. Above
- * ~512 px that is a reduced copy; a small image (SSIM at its own size) is enlarged, smoothly, so
- * region edges can fall between its pixels: at 2x, half-size Kodak photos went from 0.76-0.84
- * to >= 0.85 on every one.
+ * Longest side to trace at: twice the resolution SSIM looks at. Above ~512 px that is a reduced
+ * copy; a small image (SSIM at its own size) is enlarged 2x, smoothly, so region edges can fall
+ * between its pixels: half-size Kodak photos went from 0.76-0.84 to >= 0.85 on every one.
  */
-export function tier3TraceSide(width: number, height: number, scale = 2): number {
+export function tier3TraceSide(width: number, height: number): number {
   const longer = Math.max(width, height);
   if (Math.min(width, height) < MIN_ENLARGED_SIDE) return longer; // icons-of-icons: nothing to gain
-  return Math.min(Math.ceil(scale * Math.ceil(longer / ssimDownsampleFactor(width, height))), Math.max(longer, MAX_ENLARGED_SIDE));
+  return Math.min(2 * Math.ceil(longer / ssimDownsampleFactor(width, height)), Math.max(longer, MAX_ENLARGED_SIDE));
 }
 
 /** Share of visible pixels (alpha >= 16) that are not opaque: glows, shadows, translucent overlays. */
