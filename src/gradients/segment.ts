@@ -230,20 +230,27 @@ function buildBase(image: RgbaImage, options: SegmentOptions): Base {
   return { comp, count, flat, labs };
 }
 
-/** Adjacency of the components, with shared boundary length. */
-function componentAdjacency(base: Base, width: number, n: number): Map<number, number>[] {
+/**
+ * Adjacency of the regions, with shared boundary length: of the components, or of the regions
+ * `root` puts them in (one pass over the pixels; building it by replaying every merge's join
+ * cost several times as much).
+ */
+function regionAdjacency(base: Base, width: number, n: number, root: (c: number) => number = (c) => c): Map<number, number>[] {
   const { comp, count } = base;
   const adj: Map<number, number>[] = Array.from({ length: count }, () => new Map());
   const link = (a: number, b: number) => {
-    if (a < 0 || b < 0 || a === b) return;
+    if (b < 0) return;
+    b = root(b);
+    if (a === b) return;
     adj[a]!.set(b, (adj[a]!.get(b) ?? 0) + 1);
     adj[b]!.set(a, (adj[b]!.get(a) ?? 0) + 1);
   };
   for (let p = 0; p < n; p++) {
     const c = comp[p]!;
     if (c < 0) continue;
-    if ((p + 1) % width !== 0) link(c, comp[p + 1]!);
-    if (p + width < n) link(c, comp[p + width]!);
+    const r = root(c);
+    if ((p + 1) % width !== 0) link(r, comp[p + 1]!);
+    if (p + width < n) link(r, comp[p + width]!);
   }
   return adj;
 }
@@ -251,7 +258,7 @@ function componentAdjacency(base: Base, width: number, n: number): Map<number, n
 /** The flat merge from the components (nothing merged yet), with Ward's added error of merging two means. */
 function startFlatMerge(base: Base, width: number, n: number, minArea: number): FlatMerge {
   const { count } = base;
-  const adj = componentAdjacency(base, width, n);
+  const adj = regionAdjacency(base, width, n);
   const parent = new Int32Array(count).map((_, i) => i);
   const flat = base.flat.slice();
   const log = new MergeLog();
@@ -277,7 +284,6 @@ function startFlatMerge(base: Base, width: number, n: number, minArea: number): 
  * candidates in the same order up to that one, and stopped there.
  */
 function replayFlatMerge(base: Base, width: number, n: number, log: MergeLog, limit: number): Partition {
-  const adj = componentAdjacency(base, width, n);
   const parent = new Int32Array(base.count).map((_, i) => i);
   const flat = base.flat.slice();
   for (let i = 0; i < log.size && log.cost[i]! <= limit; i++) {
@@ -285,9 +291,8 @@ function replayFlatMerge(base: Base, width: number, n: number, log: MergeLog, li
     const gone = log.gone[i]!;
     parent[gone] = keep;
     for (let k = 0; k < 4; k++) flat[keep * 4 + k]! += flat[gone * 4 + k]!;
-    joinAdjacency(adj, keep, gone);
   }
-  return { parent, flat, adj };
+  return { parent, flat, adj: regionAdjacency(base, width, n, finder(parent)) };
 }
 
 /** `gone`'s neighbours become `keep`'s, their boundaries added up. */
@@ -301,7 +306,8 @@ function joinAdjacency(adj: Map<number, number>[], keep: number, gone: number): 
     ao.delete(gone);
     ao.set(keep, (ao.get(keep) ?? 0) + len);
   }
-  adj[gone] = new Map();
+  // Emptied, not replaced: a new Map per merge was a fair share of the garbage collector's time.
+  adj[gone]!.clear();
 }
 
 /** The merges of a run, in order, in growable typed arrays. */
@@ -439,8 +445,19 @@ class MergeRun {
   runTo(limit: number): void {
     const { adj, parent, find, size, heap } = this;
     while (this.next || heap.size > 0) {
-      const { cost: c, a, b, va, vb } = this.next ?? heap.pop();
-      this.next = undefined;
+      // Read field by field: an object per popped candidate kept the garbage collector busy.
+      let c: number, a: number, b: number, va: number, vb: number;
+      if (this.next) {
+        ({ cost: c, a, b, va, vb } = this.next);
+        this.next = undefined;
+      } else {
+        heap.pop();
+        c = heap.top.cost;
+        a = heap.top.a;
+        b = heap.top.b;
+        va = heap.top.va;
+        vb = heap.top.vb;
+      }
       const ra = find(a);
       const rb = find(b);
       if (ra === rb) continue;
@@ -454,7 +471,9 @@ class MergeRun {
         return;
       }
       // The region with more neighbours stays: adjacency moves the cheaper way.
-      const [keep, gone] = adj[a]!.size >= adj[b]!.size ? [a, b] : [b, a];
+      const keepA = adj[a]!.size >= adj[b]!.size;
+      const keep = keepA ? a : b;
+      const gone = keepA ? b : a;
       parent[gone] = keep;
       this.merge(keep, gone, c);
       joinAdjacency(adj, keep, gone);
@@ -495,10 +514,17 @@ class CostHeap {
     I[4 * i + 2] = va;
     I[4 * i + 3] = vb;
   }
-  pop(): MergeCandidate {
+  /** What the last pop() took off (one object, rewritten each time). */
+  readonly top: MergeCandidate = { cost: 0, a: 0, b: 0, va: 0, vb: 0 };
+  pop(): void {
     const C = this.costs;
     const I = this.items;
-    const top = { cost: C[0]!, a: I[0]!, b: I[1]!, va: I[2]!, vb: I[3]! };
+    const top = this.top;
+    top.cost = C[0]!;
+    top.a = I[0]!;
+    top.b = I[1]!;
+    top.va = I[2]!;
+    top.vb = I[3]!;
     const last = --this.size;
     const cost = C[last]!;
     const a = I[4 * last]!;
@@ -523,6 +549,5 @@ class CostHeap {
     I[4 * i + 1] = b;
     I[4 * i + 2] = va;
     I[4 * i + 3] = vb;
-    return top;
   }
 }
