@@ -13,6 +13,7 @@ import { SRGB8_TO_LINEAR, linearRgbToOklabInto, oklabToSrgb8 } from '../color/ok
 import { fitFlat, fitLinear, fitRadial, Moments, radialCentre, RadialMoments, type Fit, type Paint } from './fit.js';
 import { ownerMap, parsePaths } from './regions.js';
 import { cutHiddenEdges, translucentGradients } from '../occlusion/hidden-edges.js';
+import { groupSamePaint } from '../occlusion/same-paint.js';
 
 export interface RegionFillOptions {
   /** Allow linear and radial gradients (else flat paints only). */
@@ -22,8 +23,8 @@ export interface RegionFillOptions {
   /** A segmentation of the image (segment.ts): paints are fitted per segment instead of per path. */
   segments?: Segments;
   /**
-   * Once painted, cut outlines short where later opaque paint hides them (occlusion/), writing
-   * the rewritten ones with this many decimals.
+   * Once painted, join paths of one paint where paint order allows and cut outlines short where
+   * later opaque paint hides them (occlusion/), writing the rewritten ones with this many decimals.
    */
   cutHidden?: { precision: number };
 }
@@ -66,7 +67,7 @@ export function fillRegions(svg: string, image: RgbaImage, options: RegionFillOp
   if (!paths || paths.length === 0) return svg;
   const lambda = options.lambda ?? LAMBDA;
   const { width, height, data } = image;
-  const { owner, under } = ownerMap(paths, width, height);
+  const { owner, under, next } = ownerMap(paths, width, height);
   const labels = options.segments?.labels;
 
   // A region is a path, or with a segmentation, a segment: then every path showing mostly one
@@ -197,15 +198,23 @@ export function fillRegions(svg: string, image: RgbaImage, options: RegionFillOp
     if (paint === undefined) shared.set(key, (paint = paintOf(r.fit, defs, p.tx, p.ty)));
     return paint === null ? null : p.tag.replace(/\sfill="[^"]*"/, ` ${paint}`);
   });
-  const final = options.cutHidden
-    ? cutHiddenEdges(drawn, paths, { owner, width, height, translucent: translucentGradients(defs) }, options.cutHidden.precision)
-    : drawn;
   let out = '';
   let last = 0;
-  paths.forEach((p, j) => {
-    out += svg.slice(last, p.start) + (final[j] ?? '');
-    last = p.end;
-  });
+  if (options.cutHidden) {
+    // Paths of one paint joined first: the cut then reads the paint order they are written in.
+    const { precision } = options.cutHidden;
+    const grouped = groupSamePaint({ drawn, paths, owner, next, precision });
+    const final = cutHiddenEdges(grouped.drawn, grouped.paths, { owner: grouped.owner, width, height, translucent: translucentGradients(defs) }, precision);
+    paths.forEach((p, j) => {
+      out += svg.slice(last, p.start) + grouped.slots[j]!.map((k) => final[k] ?? '').join('');
+      last = p.end;
+    });
+  } else {
+    paths.forEach((p, j) => {
+      out += svg.slice(last, p.start) + (drawn[j] ?? '');
+      last = p.end;
+    });
+  }
   out += svg.slice(last);
   if (defs.length === 0) return out;
   return out.replace(/<svg\b[^>]*>/, (root) => `${root}<defs>${defs.join('')}</defs>`);

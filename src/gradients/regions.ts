@@ -145,11 +145,13 @@ export function pathRings(d: string, tx = 0, ty = 0): number[][] | null {
 
 /**
  * Paints every path's pixel centres into an owner map (index of the topmost path, -1 for none).
- * `under` receives, for each pixel, the owner it had before its current one (-1 for none).
+ * `under` receives, for each pixel, the owner it had before its current one (-1 for none), and
+ * `next`, for each path, the first later path that covers one of its centres (paths.length for none).
  */
-export function ownerMap(paths: readonly PathTag[], width: number, height: number): { owner: Int32Array; under: Int32Array } {
+export function ownerMap(paths: readonly PathTag[], width: number, height: number): { owner: Int32Array; under: Int32Array; next: Int32Array } {
   const owner = new Int32Array(width * height).fill(-1);
   const under = new Int32Array(width * height).fill(-1);
+  const next = new Int32Array(paths.length).fill(paths.length);
   const xs: number[] = [];
   paths.forEach((p, index) => {
     let minY = Infinity;
@@ -180,11 +182,15 @@ export function ownerMap(paths: readonly PathTag[], width: number, height: numbe
         const xa = Math.max(0, Math.ceil(xs[k]! - 0.5));
         const xb = Math.min(width - 1, Math.floor(xs[k + 1]! - 0.5));
         for (let x = xa, o = y * width + xa; x <= xb; x++, o++) {
-          under[o] = owner[o]!;
+          const below = owner[o]!;
+          under[o] = below;
+          // Paths are painted in order: the first to cover a centre of `below` is the earliest.
+          // (Spans of two rings of one path can meet on one pixel: that is no later path.)
+          if (below >= 0 && below !== index && next[below] === paths.length) next[below] = index;
           owner[o] = index;
         }
       }
     }
   });
-  return { owner, under };
+  return { owner, under, next };
 }
