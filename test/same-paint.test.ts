@@ -20,7 +20,7 @@ function rect(x: number, y: number, w: number, h: number, fill: string): string 
 }
 
 /** The drawing after grouping, written as fill.ts writes it (each original place, its new paths). */
-function grouped(tags: string[]): { svg: string; drawn: (string | null)[] } {
+function grouped(tags: string[]): { svg: string; drawn: string[] } {
   const svg = svgOf(tags);
   const paths = parsePaths(svg.replace(/url\(#\w+\)/g, '#000'))!;
   const { owner, next } = ownerMap(paths, W, H);
