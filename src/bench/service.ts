@@ -26,6 +26,7 @@ export async function startBenchService(config: Config): Promise<BenchService> {
     pino({ level: 'silent' }),
   );
   const url = `http://127.0.0.1:${running.port}/api/convert`;
+  await untilReady(`http://127.0.0.1:${running.port}/ready`);
   return {
     async convert(png) {
       const started = performance.now();
@@ -49,4 +50,28 @@ export async function startBenchService(config: Config): Promise<BenchService> {
     },
     shutdown: () => running.shutdown(),
   };
+}
+
+/** Ready polls apart, and how long a start may take (threads warm up in a few seconds). */
+const READY_POLL_MS = 100;
+const READY_TIMEOUT_MS = 120_000;
+
+/**
+ * Measures start once /ready answers, as a load balancer sends traffic: a request sent while the
+ * second trace thread was still warming up shared the two cores with it (the run's first logo
+ * took 264 ms where it takes ~120).
+ */
+async function untilReady(readyUrl: string): Promise<void> {
+  const giveUpAt = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const res = await fetch(readyUrl);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // Not listening yet: try again.
+    }
+    if (Date.now() > giveUpAt) throw new Error(`The service was not ready within ${READY_TIMEOUT_MS / 1000} s (${readyUrl}).`);
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+  }
 }
