@@ -62,7 +62,10 @@ export function groupSamePaint({ drawn, paths, owner, next, precision }: SamePai
   if (paths.some((p) => p.tx !== 0 || p.ty !== 0)) return identity();
 
   const seen = new Float64Array(n);
-  for (const o of owner) if (o >= 0) seen[o]!++;
+  for (let p = 0; p < owner.length; p++) {
+    const o = owner[p]!;
+    if (o >= 0) seen[o]!++;
+  }
   const byPaint = new Map<string, number[]>();
   drawn.forEach((tag, j) => {
     const m = tag === null ? null : GROUPABLE.exec(tag);
@@ -121,7 +124,11 @@ export function groupSamePaint({ drawn, paths, owner, next, precision }: SamePai
     }
     out.slots.push(slot);
   }
-  for (let p = 0; p < owner.length; p++) out.owner[p] = owner[p]! < 0 ? -1 : renumber[owner[p]!]!;
+  const renumbered = out.owner;
+  for (let p = 0; p < owner.length; p++) {
+    const o = owner[p]!;
+    renumbered[p] = o < 0 ? -1 : renumber[o]!;
+  }
   return out;
 }
 
