@@ -92,6 +92,16 @@ describe('searchLadder', () => {
     expect(calls.map((c) => c.label)).toEqual(['r3', 'r4', 'r6']);
   });
 
+  it('jumps three rungs when farther short than two can gain, where the ladder says how far that is', async () => {
+    const { ctx, calls } = context({ scores: { r1: 0.8, r3: 0.846, r4: 0.86 }, target: 0.85 });
+    expect((await searchLadder(ctx, ladder, 1, { farShort: 0.005, veryFarShort: 0.026 })).label).toBe('r4');
+    expect(calls.map((c) => c.label)).toEqual(['r1', 'r4']);
+    // Without it, two rungs and then one more.
+    const two = context({ scores: { r1: 0.8, r3: 0.846, r4: 0.86 }, target: 0.85 });
+    await searchLadder(two.ctx, ladder, 1, { farShort: 0.005 });
+    expect(two.calls.map((c) => c.label)).toEqual(['r1', 'r3', 'r4']);
+  });
+
   it('jumps two rungs when far short', async () => {
     const { ctx, calls } = context({ scores: { r1: 0.7, r3: 0.9 }, target: 0.85 });
     expect((await searchLadder(ctx, ladder, 1)).label).toBe('r3');

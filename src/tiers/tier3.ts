@@ -108,6 +108,12 @@ const TEXTURED_COARSER_MARGIN = 0.04;
  * a climb one rung at a time spent a third trace on 0.0028 and 0.848).
  */
 const FAR_SHORT = 0.005;
+/**
+ * Short by more than two rungs can gain (2 x 0.013), it skips two: kodim19, 0.035 short at
+ * 0.004, climbed 0.002 (0.846) then 0.0014 (0.859), three traces where two do (1742 -> 1279 ms
+ * through the API, the same SVG). No other corpus image is ever that far short.
+ */
+const VERY_FAR_SHORT = 0.026;
 
 /** Small images are enlarged for tracing up to this longer side, never beyond... */
 const MAX_ENLARGED_SIDE = 2048;
@@ -278,6 +284,6 @@ export const tier3: TierStrategy = {
     if (ctx.options.engine !== 'auto' && ctx.options.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
     const rungs = ladder.filter((p) => p.engine === 'vtracer');
     const coarser = textured(ctx) ? { coarserMargin: TEXTURED_COARSER_MARGIN } : { coarserMargin: COARSER_MARGIN, coarserTries: COARSER_TRIES };
-    return searchLadder(ctx, rungs, tier3Start(ctx), { ...coarser, farShort: FAR_SHORT });
+    return searchLadder(ctx, rungs, tier3Start(ctx), { ...coarser, farShort: FAR_SHORT, veryFarShort: VERY_FAR_SHORT });
   },
 };
