@@ -198,23 +198,20 @@ export function fillRegions(svg: string, image: RgbaImage, options: RegionFillOp
     if (paint === undefined) shared.set(key, (paint = paintOf(r.fit, defs, p.tx, p.ty)));
     return paint === null ? null : p.tag.replace(/\sfill="[^"]*"/, ` ${paint}`);
   });
+  // Paths of one paint joined first: the cut then reads the paint order they are written in.
+  const cut = options.cutHidden;
+  const grouped = cut ? groupSamePaint({ drawn, paths, owner, next, precision: cut.precision }) : null;
+  const final =
+    cut && grouped
+      ? cutHiddenEdges(grouped.drawn, grouped.paths, { owner: grouped.owner, width, height, translucent: translucentGradients(defs) }, cut.precision)
+      : drawn;
   let out = '';
   let last = 0;
-  if (options.cutHidden) {
-    // Paths of one paint joined first: the cut then reads the paint order they are written in.
-    const { precision } = options.cutHidden;
-    const grouped = groupSamePaint({ drawn, paths, owner, next, precision });
-    const final = cutHiddenEdges(grouped.drawn, grouped.paths, { owner: grouped.owner, width, height, translucent: translucentGradients(defs) }, precision);
-    paths.forEach((p, j) => {
-      out += svg.slice(last, p.start) + grouped.slots[j]!.map((k) => final[k] ?? '').join('');
-      last = p.end;
-    });
-  } else {
-    paths.forEach((p, j) => {
-      out += svg.slice(last, p.start) + (drawn[j] ?? '');
-      last = p.end;
-    });
-  }
+  paths.forEach((p, j) => {
+    const written = grouped ? grouped.slots[j]!.map((k) => final[k] ?? '').join('') : (final[j] ?? '');
+    out += svg.slice(last, p.start) + written;
+    last = p.end;
+  });
   out += svg.slice(last);
   if (defs.length === 0) return out;
   return out.replace(/<svg\b[^>]*>/, (root) => `${root}<defs>${defs.join('')}</defs>`);

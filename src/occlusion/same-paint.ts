@@ -15,7 +15,7 @@
  * paint is the same definition. Translucent paths and strokes stay as they are.
  */
 import type { PathTag } from '../gradients/regions.js';
-import { polygonPathData } from '../pipeline/optimize.js';
+import { polygonPathData, shortHex } from '../pipeline/optimize.js';
 
 /**
  * Flat colours that round to the same multiple of this (per 8-bit channel) are one paint: members
@@ -67,10 +67,13 @@ export function groupSamePaint({ drawn, paths, owner, next, precision }: SamePai
     const o = owner[p]!;
     if (o >= 0) seen[o]!++;
   }
+  // Each groupable path's fill attribute, and the paths of each paint in paint order.
+  const fills: (string | undefined)[] = [];
   const byPaint = new Map<string, number[]>();
   drawn.forEach((tag, j) => {
     const m = tag === null ? null : GROUPABLE.exec(tag);
     if (!m) return;
+    fills[j] = m[1]!;
     const key = paintKey(m[1]!, seen[j]!);
     let list = byPaint.get(key);
     if (!list) byPaint.set(key, (list = []));
@@ -80,7 +83,7 @@ export function groupSamePaint({ drawn, paths, owner, next, precision }: SamePai
   // Interval stabbing per paint: path j may be drawn anywhere in [j, next[j] - 1].
   const groupsAt = new Map<number, { members: number[]; fill: string }[]>();
   const moved = new Uint8Array(n);
-  for (const [key, members] of byPaint) {
+  for (const members of byPaint.values()) {
     if (members.length < 2) continue;
     const byEnd = [...members].sort((a, b) => next[a]! - next[b]! || a - b);
     const taken = new Set<number>();
@@ -88,7 +91,6 @@ export function groupSamePaint({ drawn, paths, owner, next, precision }: SamePai
     for (const first of byEnd) {
       if (taken.has(first)) continue;
       const at = next[first]! - 1;
-      if (at < first) continue; // next is always later than the path itself (ownerMap)
       const group: number[] = [];
       for (; k < members.length && members[k]! <= at; k++) {
         taken.add(members[k]!);
@@ -98,7 +100,7 @@ export function groupSamePaint({ drawn, paths, owner, next, precision }: SamePai
       for (const j of group) moved[j] = 1;
       let list = groupsAt.get(at);
       if (!list) groupsAt.set(at, (list = []));
-      list.push({ members: group, fill: groupFill(key, group, drawn, seen) });
+      list.push({ members: group, fill: groupFill(group, fills, seen) });
     }
   }
   if (groupsAt.size === 0) return identity();
@@ -142,19 +144,18 @@ function paintKey(fill: string, pixels: number): string {
 }
 
 /** A group's fill attribute: its members' flat colours averaged by seen pixels, or their gradient. */
-function groupFill(key: string, members: readonly number[], drawn: readonly (string | null)[], seen: Float64Array): string {
-  const fills = members.map((j) => GROUPABLE.exec(drawn[j]!)![1]!);
-  if (!/^\d/.test(key)) return fills[0]!;
+function groupFill(members: readonly number[], fills: readonly (string | undefined)[], seen: Float64Array): string {
+  const first = fills[members[0]!]!;
+  if (!hexRgb(first)) return first;
   const sum = [0, 0, 0];
   let w = 0;
-  members.forEach((j, i) => {
+  for (const j of members) {
     const weight = seen[j]! + 1;
-    const rgb = hexRgb(fills[i]!)!;
+    const rgb = hexRgb(fills[j]!)!;
     for (let c = 0; c < 3; c++) sum[c]! += rgb[c]! * weight;
     w += weight;
-  });
-  const hex = sum.map((s) => Math.round(s / w).toString(16).padStart(2, '0')).join('');
-  return `fill="#${hex[0] === hex[1] && hex[2] === hex[3] && hex[4] === hex[5] ? hex[0]! + hex[2]! + hex[4]! : hex}"`;
+  }
+  return `fill="#${shortHex(sum.map((s) => Math.round(s / w).toString(16).padStart(2, '0')).join(''))}"`;
 }
 
 function hexRgb(fill: string): number[] | null {

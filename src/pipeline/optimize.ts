@@ -29,7 +29,8 @@ export function optimizeSvg(svg: string, options: OptimizeOptions = {}): string 
     .trim();
 }
 
-function shortHex(hex: string): string {
+/** #rrggbb as #rgb where each channel's digits repeat (without the #). */
+export function shortHex(hex: string): string {
   const h = hex.toLowerCase();
   return h[0] === h[1] && h[2] === h[3] && h[4] === h[5] ? h[0]! + h[2]! + h[4]! : h;
 }
