@@ -72,7 +72,8 @@ export function groupSamePaint({ drawn, paths, owner, next, precision }: SamePai
   const byPaint = new Map<string, number[]>();
   drawn.forEach((tag, j) => {
     const m = tag === null ? null : GROUPABLE.exec(tag);
-    if (!m) return;
+    // A path that draws nothing (no ring: data of moves only) stays as it is, where it is.
+    if (!m || paths[j]!.rings.length === 0) return;
     fills[j] = m[1]!;
     const key = paintKey(m[1]!, seen[j]!);
     let list = byPaint.get(key);
