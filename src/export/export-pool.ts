@@ -7,6 +7,7 @@
 import { Piscina } from 'piscina';
 import type { ExportOptions } from '../pipeline/options.js';
 import { exportInProcess, isHeavy, type ExportedFile, type ExportSource } from './export.js';
+import { workerExecArgv } from '../queue/worker-exec-argv.js';
 
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER = new URL(RUNNING_FROM_SOURCE ? './export-worker.ts' : './export-worker.js', import.meta.url);
@@ -19,7 +20,7 @@ function exportPool(): Piscina {
     minThreads: 0,
     maxThreads: 2,
     idleTimeout: 30_000,
-    execArgv: RUNNING_FROM_SOURCE ? ['--import', 'tsx'] : [],
+    execArgv: workerExecArgv(WORKER),
   });
   return pool;
 }

@@ -39,6 +39,7 @@ import { sniffFormat } from '../pipeline/sniff.js';
 import { recordInFlight } from '../observability/metrics.js';
 import type { ProgressMessage, TraceReply, TraceTask, WarmMessage } from './trace-task.js';
 import { deprioritize } from './thread-priority.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /** Source checkouts (tests, tsx) run the TypeScript worker through tsx; builds run the compiled one. */
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -127,7 +128,7 @@ export class TracePool {
       // V8's default young generation (about 34 MB a thread once warm) holds only short-lived
       // objects: pixels live in typed arrays outside it. 8 MB keeps about 25 MB less resident per thread.
       resourceLimits: { maxOldGenerationSizeMb: config.THREAD_MAX_HEAP_MB, maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB },
-      execArgv: workerFile.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      execArgv: workerExecArgv(workerFile),
     });
     this.piscina.on('message', (message: Partial<WarmMessage>) => {
       if (typeof message?.svgaiWarm !== 'number') return;
