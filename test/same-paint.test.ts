@@ -95,8 +95,9 @@ describe('paths of one paint', () => {
     const { next } = ownerMap(parsePaths(svg)!, W, H);
     expect(next[0]).toBe(1);
   });
+
   it('leaves a path that draws nothing where it is, and joins the others of its paint', async () => {
-    // Data of moves only: no ring to sort or join (a tracer writes such paths for specks).
+    // Data of moves only: no ring to sort the group by or to join (sorting one threw, HTTP 500).
     const tags = [rect(2, 2, 10, 10, '#336699'), '<path d="M30 30" fill="#336699"/>', rect(20, 2, 10, 10, '#cc8844'), rect(40, 2, 10, 10, '#336699')];
     const { svg, drawn } = grouped(tags);
     expect(drawn).toHaveLength(3);

@@ -129,7 +129,7 @@ const MIN_ENLARGED_SIDE = 32;
  * lines in poppler's rendering of the PDF export: poppler spreads a gradient fill up to a pixel
  * past a shape's edge, and a mostly hidden tile background, dark under kodim20's light sky, showed
  * along the tile edge (0.024 SSIM below the SVG's). Not taken until the PDF writer keeps poppler
- * inside the shapes (clipping each gradient to its path spread it as far).
+ * inside the shapes (clipping each gradient to its path, in the PDF, still left the line).
  */
 export function tier3TraceSide(width: number, height: number): number {
   const longer = Math.max(width, height);
