@@ -5,6 +5,7 @@
  */
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
+import { maskGradientEdges } from './pdf-gradient-edges.js';
 import type { OutputSize } from './size.js';
 
 export function writePdf(svg: string, size: OutputSize): Promise<Buffer> {
@@ -19,6 +20,7 @@ export function writePdf(svg: string, size: OutputSize): Promise<Buffer> {
     doc.on('data', (chunk: Buffer) => chunks.push(chunk));
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
+    maskGradientEdges(doc);
     const problems: string[] = [];
     SVGtoPDF(doc, svg, 0, 0, {
       width: size.widthPt,
