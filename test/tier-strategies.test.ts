@@ -102,6 +102,17 @@ describe('searchLadder', () => {
     expect(two.calls.map((c) => c.label)).toEqual(['r1', 'r3', 'r4']);
   });
 
+  it('farther short than that, climbs a rung for every leastRungGain of the gap', async () => {
+    const { ctx, calls } = context({ scores: { r0: 0.795, r5: 0.86 }, target: 0.85 });
+    // 0.055 short, at least 0.01 a rung: five rungs up.
+    expect((await searchLadder(ctx, ladder, 0, { farShort: 0.005, veryFarShort: 0.026, leastRungGain: 0.01 })).label).toBe('r5');
+    expect(calls.map((c) => c.label)).toEqual(['r0', 'r5']);
+    // Never fewer than the three of veryFarShort.
+    const near = context({ scores: { r0: 0.82, r3: 0.86 }, target: 0.85 });
+    await searchLadder(near.ctx, ladder, 0, { farShort: 0.005, veryFarShort: 0.026, leastRungGain: 0.01 });
+    expect(near.calls.map((c) => c.label)).toEqual(['r0', 'r3']);
+  });
+
   it('jumps two rungs when far short', async () => {
     const { ctx, calls } = context({ scores: { r1: 0.7, r3: 0.9 }, target: 0.85 });
     expect((await searchLadder(ctx, ladder, 1)).label).toBe('r3');
@@ -193,8 +204,21 @@ describe('tier 3', () => {
     expect(tier3TraceSide(4000, 3000)).toBe(2 * Math.ceil(4000 / 12)); // SSIM at ~333x250
     expect(tier3TraceSide(384, 256)).toBe(768); // SSIM at its own size
     expect(tier3TraceSide(6000, 200)).toBe(6000); // never enlarged past 2048
-    const { ctx } = context({ scores: {}, width: 384, height: 256 });
-    expect(tier3Ladder(ctx)[0]).toMatchObject({ maxSide: 768, enlarge: true });
+    expect(tier3TraceSide(768, 512, 1.5)).toBe(576);
+    const busy = context({ scores: {}, width: 384, height: 256, features: { flatShare: 0.28 } });
+    expect(tier3Ladder(busy.ctx)[0]).toMatchObject({ maxSide: 768, enlarge: true });
+  });
+
+  it('traces smoother opaque images at 1.5 times, busy photos and transparent images at twice', () => {
+    const side = (features: Partial<Features>, transparent = false) => {
+      const { ctx } = context({ scores: {}, width: 384, height: 256, features });
+      return tier3Ladder({ ...ctx, source: { ...ctx.source, hasTransparency: transparent } })[0]!.maxSide;
+    };
+    expect(side({ flatShare: 0.97 })).toBe(576); // rendered art
+    expect(side({ flatShare: 0.4 })).toBe(576); // a smooth photo
+    expect(side({ flatShare: 0.3 })).toBe(768); // a busy one
+    expect(side({ flatShare: 0.18 })).toBe(768); // textured
+    expect(side({ flatShare: 0.97 }, true)).toBe(768); // soft edges and glows need the finer trace
   });
 
   it('photos and rendered art: one segmentation of the whole image, coarse to fine, then tiles that only trace its borders', () => {

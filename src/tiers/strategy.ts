@@ -274,7 +274,8 @@ export async function searchPlans(ctx: StrategyContext, plans: readonly Plan[]):
 /**
  * A ladder of plans from coarsest (fewest bytes) to finest. Starts at `start`; while the score is
  * short of the target it climbs, two rungs at a time when far short (`farShort`), three when
- * farther (`veryFarShort`). Once the target
+ * farther (`veryFarShort`), or as many as the gap holds rungs that gain at least `leastRungGain`
+ * each. Once the target
  * is met it stops, unless the score clears the target by `coarserMargin`: then, if time remains,
  * it tries a coarser candidate for fewer bytes, a rung down for every `coarserMargin` the score
  * clears the target by, and again from there, up to `coarserTries` times, when one still clears
@@ -290,7 +291,8 @@ export async function searchLadder(
     coarserTries = 1,
     farShort = 0.03,
     veryFarShort = Infinity,
-  }: { coarserMargin?: number; coarserTries?: number; farShort?: number; veryFarShort?: number } = {},
+    leastRungGain = Infinity,
+  }: { coarserMargin?: number; coarserTries?: number; farShort?: number; veryFarShort?: number; leastRungGain?: number } = {},
 ): Promise<Candidate> {
   const candidates: Candidate[] = [];
   const tried = new Set<number>();
@@ -323,7 +325,7 @@ export async function searchLadder(
       continue;
     }
     if (candidates.some((c) => c.ssim >= ctx.target)) break; // the coarser try missed: the met one stands
-    i += gap > veryFarShort ? 3 : gap > farShort ? 2 : 1;
+    i += gap > veryFarShort ? Math.max(3, Math.floor(gap / leastRungGain)) : gap > farShort ? 2 : 1;
     if (i >= ladder.length && !tried.has(ladder.length - 1)) i = ladder.length - 1;
   }
   if (candidates.length === 0) throw lastError;

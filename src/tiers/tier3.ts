@@ -29,7 +29,8 @@
  * - Polygons instead of splines: the same SSIM for ~55 % of the bytes once path data is relative.
  * - Trace size: SSIM compares images downsampled to ~256 px on the shorter side. Tracing at twice
  *   that resolution lost nothing against full size; at the same resolution, 0.05-0.08 SSIM, even
- *   at the finest rung. So small images are traced enlarged.
+ *   at the finest rung. So small images are traced enlarged, and smoother ones at 1.5 times
+ *   (tier3TraceSide).
  */
 import { DEFAULT_IMAGETRACER_PARAMS } from '../engines/imagetracer.js';
 import { DEFAULT_POTRACE_PARAMS } from '../engines/potrace.js';
@@ -114,6 +115,12 @@ const FAR_SHORT = 0.005;
  * through the API, the same SVG). No other corpus image is ever that far short.
  */
 const VERY_FAR_SHORT = 0.026;
+/**
+ * Farther short than that, it climbs a rung for every 0.01 of the gap (a rung near the target
+ * gains photos 0.004-0.013): kodim19, traced at 1.5x, was 0.04 short at 0.004, and three rungs then
+ * one more took four traces where four rungs at once took two (1931 -> 1477 ms in process).
+ */
+const LEAST_RUNG_GAIN = 0.01;
 
 /** Small images are enlarged for tracing up to this longer side, never beyond... */
 const MAX_ENLARGED_SIDE = 2048;
@@ -121,21 +128,27 @@ const MAX_ENLARGED_SIDE = 2048;
 const MIN_ENLARGED_SIDE = 32;
 
 /**
- * Longest side to trace at: twice the resolution SSIM looks at. Above ~512 px that is a reduced
- * copy; a small image (SSIM at its own size) is enlarged 2x, smoothly, so region edges can fall
- * between its pixels: half-size Kodak photos went from 0.76-0.84 to >= 0.85 on every one.
- * 1.5 times for smoother opaque images (flat share >= 0.35) met every target in fewer bytes (the
- * corpus's tier 3: 1459 -> 1368 KB; kodim01, 0.28, reached only 0.811 at 1.5x), but it left
- * lines in poppler's rendering of the PDF export: poppler spreads a gradient fill up to a pixel
- * past a shape's edge, and a mostly hidden tile background, dark under kodim20's light sky, showed
- * along the tile edge (0.024 SSIM below the SVG's). Not taken until the PDF writer keeps poppler
- * inside the shapes (clipping each gradient to its path, in the PDF, still left the line).
+ * Longest side to trace at: twice the resolution SSIM looks at (`factor` 2), or 1.5 times for
+ * smoother images (traceFactor). Above ~512 px that is a reduced copy; a small image (SSIM at its
+ * own size) is enlarged, smoothly, so region edges can fall between its pixels: half-size Kodak
+ * photos went from 0.76-0.84 to >= 0.85 on every one at 2x.
  */
-export function tier3TraceSide(width: number, height: number): number {
+export function tier3TraceSide(width: number, height: number, factor = 2): number {
   const longer = Math.max(width, height);
   if (Math.min(width, height) < MIN_ENLARGED_SIDE) return longer; // icons-of-icons: nothing to gain
-  return Math.min(2 * Math.ceil(longer / ssimDownsampleFactor(width, height)), Math.max(longer, MAX_ENLARGED_SIDE));
+  return Math.min(Math.round(factor * Math.ceil(longer / ssimDownsampleFactor(width, height))), Math.max(longer, MAX_ENLARGED_SIDE));
 }
+
+/**
+ * Opaque images this smooth (flat share at the 2x trace scale) are traced at 1.5 times the SSIM's
+ * resolution: on the corpus's tier 3, the seven smoother Kodak photos went from 515 to 452 KB and
+ * the eight renders from 98 to 70 KB, every one still at its target or aim, mean photo SSIM the
+ * same (0.8618 -> 0.8626). Busy photos stay at 2x (kodim01 and kodim05, 0.28: kodim01 reached only
+ * 0.811 at 1.5x), and so do images with transparency: four transparent renders went from 87 to
+ * 120 KB at 1.5x, each lower (unicorn 0.952 -> 0.932), the cactus's glow seam 0.145 -> 0.180.
+ */
+const SMOOTH_MIN_FLAT_SHARE = 0.35;
+const SMOOTH_TRACE_FACTOR = 1.5;
 
 /** Share of visible pixels (alpha >= 16) that are not opaque: glows, shadows, translucent overlays. */
 export function softAlphaShare(image: RgbaImage): number {
@@ -171,7 +184,7 @@ export function tier3Ladder(ctx: StrategyContext, softContent?: RgbaImage): Plan
 }
 
 function tier3Plans(ctx: StrategyContext, softContent?: RgbaImage): Plan[] {
-  const side = tier3TraceSide(ctx.source.width, ctx.source.height);
+  const side = tier3TraceSide(ctx.source.width, ctx.source.height, traceFactor(ctx));
   // Semi-transparent shapes over their parents would compound their opacity: trace them cut out.
   const soft = ctx.source.hasTransparency && softAlphaShare(softContent ?? ctx.source) > SOFT_ALPHA_SHARE;
   if (!textured(ctx)) {
@@ -236,6 +249,11 @@ function fallbacks(ctx: StrategyContext, side: number): Plan[] {
   ];
 }
 
+/** How many times the SSIM's resolution this image is traced at (see SMOOTH_MIN_FLAT_SHARE). */
+function traceFactor(ctx: StrategyContext): number {
+  return !ctx.source.hasTransparency && ctx.features.flatShare >= SMOOTH_MIN_FLAT_SHARE ? SMOOTH_TRACE_FACTOR : 2;
+}
+
 function photo(ctx: StrategyContext): boolean {
   return ctx.features.flatShare < PHOTO_MAX_FLAT_SHARE;
 }
@@ -290,6 +308,6 @@ export const tier3: TierStrategy = {
     if (ctx.options.engine !== 'auto' && ctx.options.engine !== 'vtracer') return searchPlans(ctx, plansFor(ctx, ladder));
     const rungs = ladder.filter((p) => p.engine === 'vtracer');
     const coarser = textured(ctx) ? { coarserMargin: TEXTURED_COARSER_MARGIN } : { coarserMargin: COARSER_MARGIN, coarserTries: COARSER_TRIES };
-    return searchLadder(ctx, rungs, tier3Start(ctx), { ...coarser, farShort: FAR_SHORT, veryFarShort: VERY_FAR_SHORT });
+    return searchLadder(ctx, rungs, tier3Start(ctx), { ...coarser, farShort: FAR_SHORT, veryFarShort: VERY_FAR_SHORT, leastRungGain: LEAST_RUNG_GAIN });
   },
 };
