@@ -16,6 +16,7 @@ import type { RgbaImage } from '../engines/engine.js';
 import { SRGB8_TO_LINEAR, linearRgbToOklabInto, oklabToSrgb8 } from '../color/oklab.js';
 import { quantize, TRANSPARENT } from '../color/quantize.js';
 import { fitFlat, fitLinear, Moments } from './fit.js';
+import { RegionGraph } from './region-graph.js';
 
 export interface SegmentOptions {
   /** Size of the global palette the regions start from. */
@@ -69,7 +70,7 @@ interface Base {
 interface FlatMerge {
   limit: number;
   parent: Int32Array;
-  adj: Map<number, number>[];
+  adj: RegionGraph;
   flat: Float64Array;
   run: MergeRun;
   /** Every merge made, in order: what was kept, what went, and what it cost. */
@@ -80,7 +81,7 @@ interface FlatMerge {
 interface Partition {
   parent: Int32Array;
   flat: Float64Array;
-  adj: Map<number, number>[];
+  adj: RegionGraph;
 }
 
 const bases = new WeakMap<RgbaImage, Map<string, Base>>();
@@ -99,10 +100,8 @@ export function segmentImage(image: RgbaImage, options: SegmentOptions): Segment
   if (options.mergeCost >= stage1.limit) {
     stage1.run.runTo(options.mergeCost);
     stage1.limit = options.mergeCost;
-    // Stage 2 changes the partition only for this limit: it works on copies. Only regions with
-    // neighbours are ever changed by a merge (the one kept and the neighbours of the one gone),
-    // so the many empty lists of regions merged away are shared, not copied.
-    partition = { parent: stage1.parent.slice(), flat: stage1.flat.slice(), adj: stage1.adj.map((m) => (m.size === 0 ? m : new Map(m))) };
+    // Stage 2 changes the partition only for this limit: it works on copies.
+    partition = { parent: stage1.parent.slice(), flat: stage1.flat.slice(), adj: stage1.adj.clone() };
   } else {
     partition = replayFlatMerge(base, width, n, stage1.log, options.mergeCost);
   }
@@ -235,15 +234,14 @@ function buildBase(image: RgbaImage, options: SegmentOptions): Base {
  * `root` puts them in (one pass over the pixels; building it by replaying every merge's join
  * cost several times as much).
  */
-function regionAdjacency(base: Base, width: number, n: number, root: (c: number) => number = (c) => c): Map<number, number>[] {
+function regionAdjacency(base: Base, width: number, n: number, root: (c: number) => number = (c) => c): RegionGraph {
   const { comp, count } = base;
-  const adj: Map<number, number>[] = Array.from({ length: count }, () => new Map());
+  const adj = new RegionGraph(count);
   const link = (a: number, b: number) => {
     if (b < 0) return;
     b = root(b);
     if (a === b) return;
-    adj[a]!.set(b, (adj[a]!.get(b) ?? 0) + 1);
-    adj[b]!.set(a, (adj[b]!.get(a) ?? 0) + 1);
+    adj.add(a, b, 1);
   };
   for (let p = 0; p < n; p++) {
     const c = comp[p]!;
@@ -293,21 +291,6 @@ function replayFlatMerge(base: Base, width: number, n: number, log: MergeLog, li
     for (let k = 0; k < 4; k++) flat[keep * 4 + k]! += flat[gone * 4 + k]!;
   }
   return { parent, flat, adj: regionAdjacency(base, width, n, finder(parent)) };
-}
-
-/** `gone`'s neighbours become `keep`'s, their boundaries added up. */
-function joinAdjacency(adj: Map<number, number>[], keep: number, gone: number): void {
-  const ka = adj[keep]!;
-  ka.delete(gone);
-  for (const [o, len] of adj[gone]!) {
-    if (o === keep) continue;
-    ka.set(o, (ka.get(o) ?? 0) + len);
-    const ao = adj[o]!;
-    ao.delete(gone);
-    ao.set(keep, (ao.get(keep) ?? 0) + len);
-  }
-  // Emptied, not replaced: a new Map per merge was a fair share of the garbage collector's time.
-  adj[gone]!.clear();
 }
 
 /** The merges of a run, in order, in growable typed arrays. */
@@ -429,16 +412,18 @@ class MergeRun {
   private next: MergeCandidate | undefined;
 
   constructor(
-    private readonly adj: Map<number, number>[],
+    private readonly adj: RegionGraph,
     private readonly parent: Int32Array,
     private readonly find: (i: number) => number,
     private readonly size: (i: number) => number,
     private readonly cost: (a: number, b: number, boundary: number) => number,
     private readonly merge: (keep: number, gone: number, cost: number) => void,
   ) {
-    for (let a = 0; a < adj.length; a++) {
+    for (let a = 0; a < adj.regions; a++) {
       if (parent[a] !== a) continue;
-      for (const [b, len] of adj[a]!) if (a < b) this.heap.push(cost(a, b, len), a, b, size(a), size(b));
+      adj.forEach(a, (b, len) => {
+        if (a < b) this.heap.push(cost(a, b, len), a, b, size(a), size(b));
+      });
     }
   }
 
@@ -462,8 +447,8 @@ class MergeRun {
       const rb = find(b);
       if (ra === rb) continue;
       if (ra !== a || rb !== b || size(a) > va * STALE_GROWTH || size(b) > vb * STALE_GROWTH) {
-        const len = adj[ra]!.get(rb);
-        if (len !== undefined) heap.push(this.cost(ra, rb, len), ra, rb, size(ra), size(rb));
+        const len = adj.border(ra, rb);
+        if (len > 0) heap.push(this.cost(ra, rb, len), ra, rb, size(ra), size(rb));
         continue;
       }
       if (c > limit) {
@@ -471,12 +456,12 @@ class MergeRun {
         return;
       }
       // The region with more neighbours stays: adjacency moves the cheaper way.
-      const keepA = adj[a]!.size >= adj[b]!.size;
+      const keepA = adj.degree(a) >= adj.degree(b);
       const keep = keepA ? a : b;
       const gone = keepA ? b : a;
       parent[gone] = keep;
       this.merge(keep, gone, c);
-      joinAdjacency(adj, keep, gone);
+      adj.join(keep, gone);
     }
   }
 }
