@@ -1,5 +1,5 @@
 /**
- * Gradient fills whose edges are anti-aliased in every PDF viewer.
+ * Gradient fills that poppler keeps inside their shapes, anti-aliased like flat ones.
  *
  * A PDF gradient is a shading pattern, and poppler (pdftoppm, Evince, Okular) paints a pattern
  * fill into every device pixel the shape touches, at full strength, while it anti-aliases flat
@@ -9,11 +9,13 @@
  * Clipping the pattern to its path changes nothing (the clip is rasterised the same way).
  *
  * So every gradient fill is painted through a soft mask: the path filled white in a luminosity
- * mask, which viewers rasterise like any flat fill, anti-aliased, and the pattern painted over
- * the path's box under it. Poppler's page of that photo then differs from the SVG's render in 822
- * pixels, scattered, instead of 966 (765 of them the one row), and Ghostscript renders it as
- * closely (1229 pixels: its anti-aliasing differs). It costs a form and a graphics state per gradient: that photo's
- * PDF went from 65 KB to 98 KB.
+ * mask, which poppler anti-aliases, and the pattern painted over the path's box under it. On that
+ * photo's PDF the line is a quarter as dark (row 255: 27 levels darker than the SVG's render
+ * instead of 104) and no longer shows where the edge falls between pixels; poppler still gives
+ * a masked polygon a little coverage in the pixel row outside an edge that lies exactly on a
+ * pixel boundary (an axis-aligned rectangle it snaps: none). Ghostscript's render of the masked
+ * page differs from the SVG's in 1229 of its 393,216 pixels (its own anti-aliasing). It costs a
+ * form and a graphics state per gradient: that photo's PDF went from 65 KB to 98 KB.
  *
  * Works on the pdfkit document svg-to-pdfkit draws into: a path being built under a gradient
  * fill colour is held back until its fill operator, then written with the mask set before it.

@@ -59,6 +59,15 @@ export function findLibrary(name: string): string | undefined {
 /** requirePrograms for shared libraries, given as { 'libjemalloc.so.2': 'libjemalloc2' }. */
 export const requireLibraries = (libraries: Record<string, string>, env: NodeJS.ProcessEnv = process.env): RequiredPrograms => requirePrograms(libraries, env, findLibrary);
 
+/** The test file being run; undefined outside vitest (the benches use these helpers too). */
+function suitePath(): string | undefined {
+  try {
+    return expect.getState().testPath;
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when the run is CI's (.ci/run exports CI=true; so do the usual CI services). */
 export const underCi = (env: NodeJS.ProcessEnv = process.env): boolean => /^(1|true|yes)$/i.test(env.CI ?? '');
 
@@ -70,7 +79,7 @@ export function requirePrograms(programs: Record<string, string>, env: NodeJS.Pr
   const found = Object.fromEntries(Object.keys(programs).map((name) => [name, find(name)]));
   const absent = Object.keys(programs).filter((name) => !found[name]);
   const packages = [...new Set(absent.map((name) => programs[name]!))];
-  const file = path.relative(process.cwd(), expect.getState().testPath ?? 'this suite');
+  const file = path.relative(process.cwd(), suitePath() ?? 'this suite');
   const reason =
     absent.length === 0
       ? undefined
