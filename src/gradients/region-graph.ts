@@ -29,7 +29,8 @@ export class RegionGraph {
   private keys: Float64Array;
   private used = 0;
 
-  constructor(readonly regions: number, expectedEdges = 4 * regions) {
+  /** `expectedEdges`: a region of a planar partition has fewer than six neighbours on average. */
+  constructor(readonly regions: number, expectedEdges = 3 * regions) {
     const capacity = Math.max(16, expectedEdges);
     this.ends = new Int32Array(2 * capacity);
     this.length = new Int32Array(capacity);
@@ -187,7 +188,7 @@ export class RegionGraph {
   private rehash(): void {
     const live: number[] = [];
     for (const e of this.slots) if (e >= 0) live.push(e);
-    this.slots = new Int32Array(Math.max(tableSize(live.length + 1), this.slots.length)).fill(EMPTY);
+    this.slots = new Int32Array(Math.max(tableSize(2 * live.length + 2), this.slots.length)).fill(EMPTY);
     this.keys = new Float64Array(this.slots.length);
     const mask = this.slots.length - 1;
     for (const e of live) {
@@ -204,9 +205,9 @@ export class RegionGraph {
 const EMPTY = -1;
 const GONE = -2;
 
-/** A power of two at least four times `entries`: the table stays at most half full, deleted slots included. */
+/** A power of two at least twice `entries`: the table is rehashed once it is half full, deleted slots included. */
 function tableSize(entries: number): number {
   let size = 16;
-  while (size < 4 * entries) size *= 2;
+  while (size < 2 * entries) size *= 2;
   return size;
 }
