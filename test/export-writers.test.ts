@@ -122,6 +122,30 @@ describe('each writer read back by an independent program', () => {
     expect(rim).toBeLessThan(20);
   });
 
+  it.skipIf(!hasPoppler)('PDF: a gradient with opacity stays inside its shape and keeps its opacity', async () => {
+    // pdfkit paints such a gradient as a pattern with a soft mask of its own, which poppler let
+    // replace the shape's mask: each one filled its whole box. One fades out through its stops,
+    // one is drawn at half opacity (svg-to-pdfkit folds that into the stops), over a flat square.
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200"><defs>` +
+      `<linearGradient id="fade"><stop stop-color="#c02010"/><stop offset="1" stop-color="#c02010" stop-opacity=".2"/></linearGradient>` +
+      `<radialGradient id="glow"><stop stop-color="#ffd020"/><stop offset="1" stop-color="#2020c0"/></radialGradient></defs>` +
+      `<path d="M10 10h130v70h-130z" fill="#3a3"/><circle cx="90" cy="100" r="60" fill="url(#fade)"/>` +
+      `<path d="M170 20l110 30-40 130-70-60z" fill="url(#glow)" fill-opacity=".5"/></svg>`;
+    const file = await exportResult({ svg, width: 300, height: 200 }, options({ format: 'pdf' }));
+    const back = await renderPdf(file.body, 300, 200);
+    const own = renderSvg(svg, 300, 200);
+    // Pixels whose luma over white differs by more than 40: a box painted outside its circle or
+    // quadrilateral is thousands of them, an anti-aliased edge a few.
+    let off = 0;
+    for (let i = 0; i < own.premultiplied.length; i += 4) {
+      const luma = (p: Uint8Array) => 0.299 * p[i]! + 0.587 * p[i + 1]! + 0.114 * p[i + 2]! + 255 - p[i + 3]!;
+      if (Math.abs(luma(own.premultiplied) - luma(back.premultiplied)) > 40) off++;
+    }
+    expect(off).toBeLessThan(30);
+    expect(score(own, back)).toBeGreaterThan(0.97);
+  });
+
   it.skipIf(!hasGhostscript)('EPS: Ghostscript renders it like the SVG; curves are curveto, gradients shadings', async () => {
     // PostScript has no transparency (opacity is mixed with white instead): compared without it.
     const opaque = DRAWING.replace(' fill-opacity="0.6"', '');

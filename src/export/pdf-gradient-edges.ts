@@ -17,6 +17,12 @@
  * page differs from the SVG's in 1229 of its 393,216 pixels (its own anti-aliasing). It costs a
  * form and a graphics state per gradient: that photo's PDF went from 65 KB to 98 KB.
  *
+ * A gradient with opacity (stop-opacity, or a fill-opacity svg-to-pdfkit folds into the stops) is
+ * a tiling pattern in pdfkit whose cell sets a soft mask of its own; poppler lets that inner mask
+ * replace the outer one, so the pattern painted its whole box (a transparent flame's PDF became a
+ * patchwork of rectangles). Such a fill is painted as a transparency group: poppler keeps a
+ * group's inner mask to the group and applies the outer one when it composites the group.
+ *
  * Works on the pdfkit document svg-to-pdfkit draws into: a path being built under a gradient
  * fill colour is held back until its fill operator, then written with the mask set before it.
  */
@@ -28,8 +34,17 @@ type Doc = InstanceType<typeof PDFDocument>;
 const PATH_OP = /^(?:-?[\d.e+-]+ )*(?:m|l|c|v|y|re|h)$/;
 const FILL_OP = /^f\*?$/;
 
-/** True for pdfkit's gradient objects (linear and radial): what `fillColor` turns into a shading pattern. */
-function isGradient(color: unknown): boolean {
+/** pdfkit's gradient objects (linear and radial), as far as this module reads them. */
+interface PdfGradient {
+  /** `[offset, colour, opacity]` per stop. */
+  stops: [number, unknown, number][];
+  /** The page pattern's name, set when `fillColor` embeds the gradient. */
+  id: string;
+  apply: unknown;
+}
+
+/** True for pdfkit's gradient objects: what `fillColor` turns into a shading pattern. */
+function isGradient(color: unknown): color is PdfGradient {
   return typeof color === 'object' && color !== null && 'stops' in color && typeof (color as { apply?: unknown }).apply === 'function';
 }
 
@@ -37,6 +52,8 @@ export function maskGradientEdges(doc: Doc): void {
   const addContent = doc.addContent.bind(doc);
   const fillColor = doc.fillColor.bind(doc);
   let gradientFill = false;
+  /** The current fill's gradient when it has opacity: painted as a group (see the module's comment). */
+  let translucent: PdfGradient | undefined;
   let held: string[] = [];
   let masks = 0;
   let unmask: string | undefined;
@@ -49,7 +66,9 @@ export function maskGradientEdges(doc: Doc): void {
   doc.fillColor = ((color: unknown, opacity?: number) => {
     flush();
     gradientFill = isGradient(color);
-    return fillColor(color as never, opacity);
+    const result = fillColor(color as never, opacity);
+    translucent = isGradient(color) && color.stops.some((stop) => stop[2] < 1) ? color : undefined;
+    return result;
   }) as Doc['fillColor'];
 
   doc.addContent = ((data: unknown) => {
@@ -73,7 +92,8 @@ export function maskGradientEdges(doc: Doc): void {
       // The mask holds the shape, so the pattern only has to fill its box: the path is written
       // once. The mask is set for this one fill, then taken off: later flat fills paint as before.
       addContent(`/${name} gs`);
-      addContent(`${num(x0 - 1)} ${num(y0 - 1)} ${num(x1 - x0 + 2)} ${num(y1 - y0 + 2)} re f`);
+      if (translucent) paintGroup(doc, addContent, `FmEdge${masks}`, translucent, [x0 - 1, y0 - 1, x1 + 1, y1 + 1]);
+      else addContent(`${num(x0 - 1)} ${num(y0 - 1)} ${num(x1 - x0 + 2)} ${num(y1 - y0 + 2)} re f`);
       return addContent(`/${unmask} gs`);
     }
     flush();
@@ -94,6 +114,38 @@ function softMask(doc: Doc, path: string, fill: string, box: number[]) {
   const state = doc.ref({ Type: 'ExtGState', SMask: { Type: 'Mask', S: 'Luminosity', G: form } });
   state.end('');
   return state;
+}
+
+/**
+ * Paints `box` (user space) with the gradient's page pattern inside a transparency group, page
+ * XObject `name`. pdfkit's patterns live in the space where its `_ctm` is the identity (the page's,
+ * or an svg-to-pdfkit group's), and a form's patterns in the form's own: so the form is drawn with
+ * that transform undone, and the box goes in as its bounds in that space. The soft mask, set
+ * before, stays where it was set.
+ */
+function paintGroup(doc: Doc, addContent: Doc['addContent'], name: string, gradient: PdfGradient, box: number[]): void {
+  const ctm = (doc as Doc & { _ctm: number[] })._ctm;
+  const [a, b, c, d, e, f] = ctm as [number, number, number, number, number, number];
+  const det = a * d - b * c;
+  const inverse = [d / det, -b / det, -c / det, a / det, (c * f - d * e) / det, (b * e - a * f) / det];
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const [x, y] of [[box[0]!, box[1]!], [box[2]!, box[1]!], [box[0]!, box[3]!], [box[2]!, box[3]!]] as const) {
+    xs.push(a * x + c * y + e);
+    ys.push(b * x + d * y + f);
+  }
+  const bounds = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  const form = doc.ref({
+    Type: 'XObject',
+    Subtype: 'Form',
+    FormType: 1,
+    BBox: bounds.map(num),
+    Group: { Type: 'Group', S: 'Transparency' },
+    Resources: { Pattern: { [gradient.id]: doc.page.patterns[gradient.id] } },
+  });
+  form.end(`/Pattern cs /${gradient.id} scn\n${num(bounds[0]!)} ${num(bounds[1]!)} ${num(bounds[2]! - bounds[0]!)} ${num(bounds[3]! - bounds[1]!)} re f`);
+  doc.page.xobjects[name] = form;
+  addContent(`q ${inverse.map((n) => Math.round(n * 1e6) / 1e6).join(' ')} cm /${name} Do Q`);
 }
 
 /** Numbers as pdfkit writes them: a few decimals, no exponent. */
