@@ -22,7 +22,7 @@ import { registry } from '../src/observability/metrics.js';
 import { LocalConverter } from '../src/queue/local-converter.js';
 import { TracePool } from '../src/queue/thread-pool.js';
 import { MemoryResultCache } from '../src/store/result-cache.js';
-import { blankPng, busyPng, errorOf, hangUpMidTrace, lowered, threadNiceness, until } from './helpers/cancelled-trace.js';
+import { blankPng, busyPng, errorOf, hangUpMidTrace, hangUpUntilLowered, lowered, until } from './helpers/cancelled-trace.js';
 import { counterValue, smallLogo, testConfig } from './helpers/service.js';
 
 const hangWorker = new URL('./fixtures/workers/hang.ts', import.meta.url);
@@ -213,12 +213,12 @@ describe.runIf(process.platform === 'linux')('cancelled traces yield the CPU', (
     try {
       await pool.warm;
       expect(lowered()).toEqual([]);
-      expect(await hangUpMidTrace(pool)).toBe('CLIENT_CLOSED');
+      const { code, niceness, low } = await hangUpUntilLowered(pool);
+      expect(code).toBe('CLIENT_CLOSED');
       // One thread, the one still tracing, runs at the lowest priority; this (the main) thread does not.
-      const low = lowered();
       expect(low).toHaveLength(1);
-      expect(threadNiceness().get(low[0]!)).toBe(19);
-      expect(threadNiceness().get(process.pid)).toBe(0);
+      expect(niceness.get(low[0]!)).toBe(19);
+      expect(niceness.get(process.pid)).toBe(0);
       // A live request meanwhile runs on the spare thread, at normal priority.
       expect((await pool.convert(await smallLogo(64), options)).svg).toMatch(/^<svg/);
       await until('the cancelled trace has stopped', () => pool.stats().active === 0 && pool.stats().pixelsInFlight === 0);

@@ -54,6 +54,22 @@ export async function hangUpMidTrace(pool: TracePool): Promise<string | undefine
   return (await pending)?.code;
 }
 
+/**
+ * Hangs up mid-trace, and reads every thread's niceness at once, until a thread is seen lowered (at
+ * most `attempts` hang-ups). A cancelled trace stops at its next check and then puts its priority
+ * back: on a fast machine a blank image's trace had sometimes done both before a test could look.
+ * Returns the last hang-up's answer and what was read then.
+ */
+export async function hangUpUntilLowered(pool: TracePool, attempts = 5): Promise<{ code: string | undefined; niceness: Map<number, number>; low: number[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const code = await hangUpMidTrace(pool);
+    const niceness = threadNiceness();
+    const low = lowIn(niceness);
+    if (low.length > 0 || attempt === attempts) return { code, niceness, low };
+    await until('the cancelled trace has stopped', () => pool.stats().active === 0 && pool.stats().pixelsInFlight === 0);
+  }
+}
+
 /** Niceness of each thread of this process, by kernel thread id (Linux /proc; empty elsewhere). */
 export function threadNiceness(): Map<number, number> {
   const out = new Map<number, number>();
@@ -75,4 +91,6 @@ export function threadNiceness(): Map<number, number> {
   return out;
 }
 
-export const lowered = () => [...threadNiceness().entries()].filter(([, nice]) => nice > 0).map(([tid]) => tid);
+export const lowered = () => lowIn(threadNiceness());
+
+const lowIn = (niceness: Map<number, number>) => [...niceness.entries()].filter(([, nice]) => nice > 0).map(([tid]) => tid);
