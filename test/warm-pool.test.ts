@@ -82,8 +82,10 @@ describe('warm from the first request', () => {
       await pool.warm;
       expect(await hangUpMidTrace(pool)).toBe('CLIENT_CLOSED');
       // WORKER_THREADS is 1, and the slot is free again at once, although the trace is still stopping.
-      const meanwhile = pool.convert(await smallLogo(64), options);
-      await until('the next one runs', () => pool.stats().active >= 1);
+      // Seen by its own progress: a small logo can start and finish between two looks at the pool's stats.
+      let started = false;
+      const meanwhile = pool.convert(await smallLogo(64), options, { onProgress: () => (started = true) });
+      await until('the next one runs', () => started);
       expect((await meanwhile).svg).toMatch(/^<svg/);
       await until('the cancelled trace has stopped', () => pool.stats().active === 0 && pool.stats().pixelsInFlight === 0);
       expect(pool.stats()).toMatchObject({ threads: 2, warm: 2, threadsEnded: 0 });
@@ -213,8 +215,8 @@ describe.runIf(process.platform === 'linux')('cancelled traces yield the CPU', (
     try {
       await pool.warm;
       expect(lowered()).toEqual([]);
-      const { code, niceness, low } = await hangUpUntilLowered(pool);
-      expect(code).toBe('CLIENT_CLOSED');
+      const { codes, niceness, low } = await hangUpUntilLowered(pool);
+      for (const code of codes) expect(code).toBe('CLIENT_CLOSED');
       // One thread, the one still tracing, runs at the lowest priority; this (the main) thread does not.
       expect(low).toHaveLength(1);
       expect(niceness.get(low[0]!)).toBe(19);
@@ -255,8 +257,9 @@ describe.runIf(nobody)('cancelled traces yield the CPU, without the right to rai
       timeout: 120_000,
     });
     expect(run.status, run.stderr).toBe(0);
-    const seen = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { uid: number; code: string; loweredWhileRunning: number; loweredAfter: number; stats: { threads: number; warm: number; threadsEnded: number }; served: boolean };
-    expect(seen).toMatchObject({ uid: 65534, code: 'CLIENT_CLOSED', loweredWhileRunning: 1, loweredAfter: 0, served: true });
+    const seen = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { uid: number; codes: string[]; loweredWhileRunning: number; loweredAfter: number; stats: { threads: number; warm: number; threadsEnded: number }; served: boolean };
+    expect(seen).toMatchObject({ uid: 65534, loweredWhileRunning: 1, loweredAfter: 0, served: true });
+    expect(new Set(seen.codes)).toEqual(new Set(['CLIENT_CLOSED']));
     expect(seen.stats.threadsEnded).toBeGreaterThanOrEqual(1);
     expect(seen.stats).toMatchObject({ threads: 2, warm: 2 });
   });

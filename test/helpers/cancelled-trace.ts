@@ -58,17 +58,20 @@ export async function hangUpMidTrace(pool: TracePool): Promise<string | undefine
  * Hangs up mid-trace, and reads every thread's niceness at once, until a thread is seen lowered (at
  * most `attempts` hang-ups). A cancelled trace stops at its next check and then puts its priority
  * back: on a fast machine a blank image's trace had sometimes done both before a test could look.
- * Returns the last hang-up's answer and what was read then.
+ * Returns every hang-up's answer and what was read after the last one.
  */
-export async function hangUpUntilLowered(pool: TracePool, attempts = 5): Promise<{ code: string | undefined; niceness: Map<number, number>; low: number[] }> {
-  for (let attempt = 1; ; attempt++) {
-    const code = await hangUpMidTrace(pool);
+export async function hangUpUntilLowered(pool: TracePool, attempts = 5): Promise<{ codes: (string | undefined)[]; niceness: Map<number, number>; low: number[] }> {
+  const codes: (string | undefined)[] = [];
+  for (;;) {
+    codes.push(await hangUpMidTrace(pool));
     const niceness = threadNiceness();
     const low = lowIn(niceness);
-    if (low.length > 0 || attempt === attempts) return { code, niceness, low };
+    if (low.length > 0 || codes.length === attempts) return { codes, niceness, low };
     await until('the cancelled trace has stopped', () => pool.stats().active === 0 && pool.stats().pixelsInFlight === 0);
   }
 }
+
+const lowIn = (niceness: Map<number, number>) => [...niceness.entries()].filter(([, nice]) => nice > 0).map(([tid]) => tid);
 
 /** Niceness of each thread of this process, by kernel thread id (Linux /proc; empty elsewhere). */
 export function threadNiceness(): Map<number, number> {
@@ -91,6 +94,5 @@ export function threadNiceness(): Map<number, number> {
   return out;
 }
 
+/** Threads running below normal priority, by kernel thread id. */
 export const lowered = () => lowIn(threadNiceness());
-
-const lowIn = (niceness: Map<number, number>) => [...niceness.entries()].filter(([, nice]) => nice > 0).map(([tid]) => tid);
